@@ -1,0 +1,124 @@
+// One SQL dialect, two drivers: embedded PGlite (default) or a PostgreSQL server (DATABASE_URL).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Sql } from './sql.ts';
+
+export type Row = Record<string, unknown>;
+export type Query = Sql | string;
+
+export interface Queryable {
+  query<T = Row>(q: Query, values?: unknown[]): Promise<T[]>;
+  one<T = Row>(q: Query, values?: unknown[]): Promise<T | undefined>;
+  exec(text: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly driver: 'pglite' | 'pg';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+function compile(q: Query, values?: unknown[]): { text: string; values: unknown[] } {
+  if (typeof q === 'string') return { text: q, values: values ?? [] };
+  return q.compile();
+}
+
+// Same JS types from both drivers: int8 and numeric as numbers, dates as 'YYYY-MM-DD' strings.
+const parseNumber = (v: string) => (v === null ? null : Number(v));
+const keepString = (v: string) => v;
+
+function wrap(run: (text: string, values: unknown[]) => Promise<Row[]>, execText: (t: string) => Promise<void>): Queryable {
+  return {
+    async query<T>(q: Query, values?: unknown[]) {
+      const c = compile(q, values);
+      return (await run(c.text, c.values)) as T[];
+    },
+    async one<T>(q: Query, values?: unknown[]) {
+      const c = compile(q, values);
+      return (await run(c.text, c.values))[0] as T | undefined;
+    },
+    exec: execText,
+  };
+}
+
+export async function openPglite(dataDir: string | null): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create({
+    dataDir: dataDir ? path.join(dataDir, 'pglite') : undefined,
+    extensions: { pg_trgm, unaccent },
+    parsers: { 20: parseNumber, 1700: parseNumber, 1082: keepString },
+  });
+  const run = async (text: string, values: unknown[]) => (await pg.query<Row>(text, values)).rows;
+  const base = wrap(run, async (t) => {
+    await pg.exec(t);
+  });
+  return {
+    ...base,
+    driver: 'pglite',
+    transaction: (fn) =>
+      pg.transaction(async (tx) =>
+        fn(
+          wrap(
+            async (text, values) => (await tx.query<Row>(text, values)).rows,
+            async (t) => {
+              await tx.exec(t);
+            },
+          ),
+        ),
+      ),
+    close: () => pg.close(),
+  };
+}
+
+export async function openPg(url: string, max = 10): Promise<Db> {
+  const pgmod = (await import('pg')).default;
+  const types = pgmod.types;
+  const pool = new pgmod.Pool({
+    connectionString: url,
+    max,
+    types: {
+      getTypeParser: (oid: number, format?: string) => {
+        if (oid === 20 || oid === 1700) return parseNumber;
+        if (oid === 1082) return keepString;
+        return types.getTypeParser(oid, format as 'text');
+      },
+    } as never,
+  });
+  const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rows as Row[];
+  const base = wrap(run, async (t) => {
+    await pool.query(t);
+  });
+  return {
+    ...base,
+    driver: 'pg',
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(
+          wrap(
+            async (text, values) => (await client.query(text, values)).rows as Row[],
+            async (t) => {
+              await client.query(t);
+            },
+          ),
+        );
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function openDb(opts: { databaseUrl: string | null; dataDir: string | null }): Promise<Db> {
+  return opts.databaseUrl ? openPg(opts.databaseUrl) : openPglite(opts.dataDir);
+}
