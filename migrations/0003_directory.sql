@@ -42,6 +42,8 @@ CREATE TABLE structures (
   -- Search: French full text, and unaccented lower-case words for trigram typos.
   search_vector tsvector,
   search_text text NOT NULL DEFAULT '',
+  -- Hash of the last written input: a second import of the same data changes nothing.
+  content_hash text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );

@@ -1,0 +1,25 @@
+// Opening the platform: database, migrations, reference data and, on an empty directory, the demo territory.
+import type { Config } from './config.ts';
+import { type Db, openDb } from './db.ts';
+import { migrate } from './migrate.ts';
+import { seedReferentials } from '../modules/referentials/service.ts';
+import { seedDemo } from '../modules/directory/demo.ts';
+import { loadTerritories } from '../modules/territories/data.ts';
+
+export interface Platform {
+  db: Db;
+  config: Config;
+}
+
+export async function openPlatform(config: Config, log: (msg: string) => void = () => {}): Promise<Platform> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(db);
+  if (applied.length) log(`Migrations appliquées : ${applied.join(', ')}`);
+  loadTerritories();
+  await seedReferentials(db);
+  if (config.demo) {
+    const report = await seedDemo(db);
+    if (report) log(`Territoire de démonstration chargé : ${report.created} structures (Hauts-de-France).`);
+  }
+  return { db, config };
+}

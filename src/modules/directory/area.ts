@@ -1,0 +1,174 @@
+// Area served: the one place where "does this activity serve that place?" is decided,
+// in SQL for search and in plain code to explain a match in French.
+import { AppError } from '../../core/errors.ts';
+import { sql, type Sql } from '../../core/sql.ts';
+import { distanceKm, type Territories, type Territory, type TerritoryType, territoryKey } from '../territories/data.ts';
+import type { Area } from './model.ts';
+
+const REF_TYPES: Record<string, TerritoryType> = {
+  commune: 'commune',
+  epci: 'epci',
+  departement: 'departement',
+  département: 'departement',
+  region: 'region',
+  région: 'region',
+};
+
+/** "departement:59" → D59; also accepts typed keys ("D59"). Unknown references throw. */
+export function territoryRefToKey(ref: string, territories: Territories): string {
+  const s = ref.trim();
+  const m = /^([a-zé]+):(.+)$/i.exec(s);
+  if (m) {
+    const type = REF_TYPES[m[1].toLowerCase()];
+    const t = type ? territories.get(type, m[2].trim().toUpperCase()) : undefined;
+    if (!t) throw new AppError('UNKNOWN_TERRITORY', `Territoire inconnu : « ${ref} ».`);
+    return t.key;
+  }
+  if (territories.byKey.has(s.toUpperCase())) return s.toUpperCase();
+  throw new AppError('UNKNOWN_TERRITORY', `Territoire inconnu : « ${ref} » (attendu par exemple departement:59 ou commune:59350).`);
+}
+
+export function keyToRef(key: string, territories: Territories): string {
+  const t = territories.byKey.get(key);
+  return t ? `${t.type}:${t.code}` : key;
+}
+
+/** Keys stored on an activity: listed territories, and what the area covers (see migration 0003). */
+export function storedKeys(
+  area: Area,
+  at: { lat: number | null; lon: number | null },
+  territories: Territories,
+): { territoryKeys: string[]; coverKeys: string[] } {
+  if (area.kind === 'country') return { territoryKeys: [], coverKeys: [] };
+  if (area.kind === 'radius') {
+    if (at.lat == null || at.lon == null) return { territoryKeys: [], coverKeys: [] };
+    return { territoryKeys: [], coverKeys: territories.reachKeys(at.lat, at.lon, area.radiusKm) };
+  }
+  const listed = [...new Set(area.territories.map((r) => territoryRefToKey(r, territories)))].sort();
+  const cover = new Set(listed);
+  for (const k of listed) {
+    const t = territories.byKey.get(k);
+    if (t) for (const p of territories.parentKeys(t)) cover.add(p);
+  }
+  return { territoryKeys: listed, coverKeys: [...cover].sort() };
+}
+
+/** Where a search looks: a disc (around a commune or a point) or a territory (département, région, EPCI). */
+export type Place =
+  | { kind: 'disc'; lat: number; lon: number; radiusKm: number; commune: Territory | null; keys: string[]; label: string }
+  | { kind: 'territory'; territory: Territory; selfAndParents: string[]; label: string };
+
+export function discPlace(territories: Territories, lat: number, lon: number, radiusKm: number, commune: Territory | null): Place {
+  const keys = territories.discKeys(lat, lon, radiusKm);
+  if (commune) {
+    keys.push(commune.key, ...territories.parentKeys(commune));
+  }
+  const label = commune ? territories.label(commune) : `${lat.toFixed(4)}, ${lon.toFixed(4)}`;
+  return { kind: 'disc', lat, lon, radiusKm, commune, keys: [...new Set(keys)], label };
+}
+
+export function territoryPlace(territories: Territories, t: Territory): Place {
+  return { kind: 'territory', territory: t, selfAndParents: [t.key, ...territories.parentKeys(t)], label: territories.label(t) };
+}
+
+/** The structure (alias s) is located in the place. */
+export function sqlLocated(place: Place): Sql {
+  if (place.kind === 'disc') {
+    const near = sql`distance_km(s.lat, s.lon, ${place.lat}::float8, ${place.lon}::float8) <= ${place.radiusKm}::float8`;
+    return place.commune ? sql`(s.commune_code = ${place.commune.code} OR ${near})` : near;
+  }
+  const t = place.territory;
+  const col = t.type === 'commune' ? 'commune_code' : t.type === 'epci' ? 'epci_code' : t.type === 'departement' ? 'department_code' : 'region_code';
+  return sql`s.${sql.raw(col)} = ${t.code}`;
+}
+
+/** The activity (alias a) of the structure (alias s) serves the place. */
+export function sqlServes(place: Place): Sql {
+  if (place.kind === 'disc') {
+    return sql`(a.area_kind = 'country'
+      OR (a.area_kind = 'radius' AND distance_km(s.lat, s.lon, ${place.lat}::float8, ${place.lon}::float8) <= a.radius_km + ${place.radiusKm}::float8)
+      OR (a.area_kind = 'territories' AND a.territory_keys && ${place.keys}::text[]))`;
+  }
+  return sql`(a.area_kind = 'country'
+    OR (a.area_kind <> 'country' AND a.cover_keys @> ARRAY[${place.territory.key}]::text[])
+    OR (a.area_kind = 'territories' AND a.territory_keys && ${place.selfAndParents}::text[]))`;
+}
+
+export interface StructurePoint {
+  lat: number | null;
+  lon: number | null;
+  communeCode: string | null;
+  communeName: string | null;
+  departmentCode: string | null;
+  regionCode: string | null;
+  epciCode: string | null;
+}
+
+/** Same rule as sqlLocated, in code. */
+export function isLocated(s: StructurePoint, place: Place): boolean {
+  if (place.kind === 'disc') {
+    if (place.commune && s.communeCode === place.commune.code) return true;
+    return s.lat != null && s.lon != null && distanceKm(s.lat, s.lon, place.lat, place.lon) <= place.radiusKm;
+  }
+  const t = place.territory;
+  const v = t.type === 'commune' ? s.communeCode : t.type === 'epci' ? s.epciCode : t.type === 'departement' ? s.departmentCode : s.regionCode;
+  return v === t.code;
+}
+
+/** Same rule as sqlServes, in code, with the French reason; null when the activity does not serve the place. */
+export function explainServes(
+  activity: { area: Area; territoryKeys: string[]; coverKeys: string[]; sectorName: string },
+  s: StructurePoint,
+  place: Place,
+  territories: Territories,
+): string | null {
+  const { area } = activity;
+  if (area.kind === 'country') return `${activity.sectorName} : intervient dans toute la France`;
+  if (place.kind === 'disc') {
+    if (area.kind === 'radius') {
+      if (s.lat == null || s.lon == null) return null;
+      const d = distanceKm(s.lat, s.lon, place.lat, place.lon);
+      if (d > area.radiusKm + place.radiusKm) return null;
+      return `${activity.sectorName} : intervient dans un rayon de ${area.radiusKm} km, le lieu est à ${formatKm(d)}`;
+    }
+    const hit = activity.territoryKeys.find((k) => place.keys.includes(k));
+    if (!hit) return null;
+    return `${activity.sectorName} : intervient sur ${nameOf(hit, territories)}`;
+  }
+  const target = place.territory.key;
+  if (area.kind === 'radius') {
+    if (!activity.coverKeys.includes(target)) return null;
+    return `${activity.sectorName} : son rayon d’intervention de ${area.radiusKm} km atteint ${place.label}`;
+  }
+  const container = activity.territoryKeys.find((k) => place.selfAndParents.includes(k));
+  if (container) return `${activity.sectorName} : intervient sur ${nameOf(container, territories)}`;
+  if (activity.coverKeys.includes(target)) {
+    const inside = activity.territoryKeys
+      .filter((k) => {
+        const t = territories.byKey.get(k);
+        return t ? territories.parentKeys(t).includes(target) : false;
+      })
+      .slice(0, 3)
+      .map((k) => nameOf(k, territories));
+    return `${activity.sectorName} : intervient sur ${inside.join(', ') || place.label}`;
+  }
+  return null;
+}
+
+export function formatKm(km: number): string {
+  return km < 10 ? `${km.toFixed(1).replace('.', ',')} km` : `${Math.round(km)} km`;
+}
+
+function nameOf(key: string, territories: Territories): string {
+  const t = territories.byKey.get(key);
+  return t ? territories.label(t) : key;
+}
+
+/** "Dans toute la France", "Dans un rayon de 30 km", "Nord (59), Lille (59)". */
+export function areaLabel(area: Area, territoryKeys: string[], territories: Territories): string {
+  if (area.kind === 'country') return 'Dans toute la France';
+  if (area.kind === 'radius') return `Dans un rayon de ${area.radiusKm} km autour de la structure`;
+  return territoryKeys.map((k) => nameOf(k, territories)).join(', ');
+}
+
+export { territoryKey };

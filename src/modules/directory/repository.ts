@@ -1,0 +1,273 @@
+// SQL of the directory: writing structures with their activities, reading them back.
+import type { Queryable } from '../../core/db.ts';
+import { sql } from '../../core/sql.ts';
+import { bulk } from '../referentials/service.ts';
+import type { Area, Commitment, KindCode, ServiceTypeCode } from './model.ts';
+
+/** A structure ready to be written: validated, geocoded, with its activities' keys computed. */
+export interface PreparedStructure {
+  siret: string;
+  slugBase: string;
+  hash: string;
+  row: {
+    name: string;
+    brand: string | null;
+    kind: KindCode;
+    legal_form: string | null;
+    naf_code: string | null;
+    description: string | null;
+    address: string | null;
+    postal_code: string | null;
+    commune_code: string | null;
+    commune_name: string | null;
+    department_code: string | null;
+    region_code: string | null;
+    epci_code: string | null;
+    lat: number | null;
+    lon: number | null;
+    website: string | null;
+    public_email: string | null;
+    public_phone: string | null;
+    etp: number | null;
+    employees_insertion: number | null;
+    employees_permanent: number | null;
+    year_founded: number | null;
+    labels: string[];
+    networks: string[];
+    commitments: Commitment[];
+    client_references: string[];
+    source: string;
+    source_id: string | null;
+    source_updated_at: string | null;
+    is_demo: boolean;
+    active: boolean;
+    hidden: boolean;
+  };
+  privateContact: { name: string | null; email: string | null; phone: string | null } | null;
+  activities:
+    | {
+        sectorSlug: string;
+        serviceTypes: ServiceTypeCode[];
+        area: Area;
+        territoryKeys: string[];
+        coverKeys: string[];
+      }[]
+    | undefined;
+}
+
+export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+
+const COLUMNS = [
+  'name', 'brand', 'kind', 'legal_form', 'naf_code', 'description', 'address', 'postal_code', 'commune_code',
+  'commune_name', 'department_code', 'region_code', 'epci_code', 'lat', 'lon', 'website', 'public_email',
+  'public_phone', 'etp', 'employees_insertion', 'employees_permanent', 'year_founded', 'labels', 'networks',
+  'commitments', 'client_references', 'source', 'source_id', 'source_updated_at', 'is_demo', 'active', 'hidden',
+] as const;
+
+function value(row: PreparedStructure['row'], c: (typeof COLUMNS)[number]): unknown {
+  const v = row[c];
+  return c === 'commitments' ? JSON.stringify(v) : v;
+}
+
+/** Finds existing structures by SIRET: what a write would do, without writing. */
+export async function plan(tx: Queryable, items: PreparedStructure[]): Promise<WriteOutcome[]> {
+  const existing = await existingBySiret(tx, items.map((i) => i.siret));
+  return items.map((i) => {
+    const e = existing.get(i.siret);
+    return !e ? 'created' : e.content_hash === i.hash ? 'unchanged' : 'updated';
+  });
+}
+
+async function existingBySiret(tx: Queryable, sirets: string[]) {
+  const rows = await tx.query<{ id: string; siret: string; content_hash: string | null }>(
+    sql`SELECT id, siret, content_hash FROM structures WHERE siret = ANY(${sirets}::text[])`,
+  );
+  return new Map(rows.map((r) => [r.siret, r]));
+}
+
+/** Upserts by SIRET, in chunks; returns what happened to each item, in order. */
+export async function writeStructures(tx: Queryable, items: PreparedStructure[]): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
+  for (let i = 0; i < items.length; i += 500) outcomes.push(...(await writeChunk(tx, items.slice(i, i + 500))));
+  return outcomes;
+}
+
+async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<WriteOutcome[]> {
+  const existing = await existingBySiret(tx, items.map((i) => i.siret));
+  const outcomes: WriteOutcome[] = [];
+  const toCreate: PreparedStructure[] = [];
+  const touched: { id: string; item: PreparedStructure }[] = [];
+  for (const item of items) {
+    const e = existing.get(item.siret);
+    if (!e) {
+      outcomes.push('created');
+      toCreate.push(item);
+    } else if (e.content_hash === item.hash) outcomes.push('unchanged');
+    else {
+      outcomes.push('updated');
+      const sets = sql.join(COLUMNS.map((c) => sql`${sql.raw(c)} = ${value(item.row, c)}`));
+      await tx.query(sql`UPDATE structures SET ${sets}, content_hash = ${item.hash}, updated_at = now() WHERE id = ${e.id}`);
+      touched.push({ id: e.id, item });
+    }
+  }
+  if (toCreate.length) {
+    const slugs = await uniqueSlugs(tx, toCreate.map((i) => i.slugBase));
+    const rows = toCreate.map((item, k) => [slugs[k], item.siret, ...COLUMNS.map((c) => value(item.row, c)), item.hash]);
+    const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`))})`));
+    const created = await tx.query<{ id: string; siret: string }>(
+      sql`INSERT INTO structures (slug, siret, ${sql.raw(COLUMNS.join(', '))}, content_hash) VALUES ${values} RETURNING id, siret`,
+    );
+    const ids = new Map(created.map((r) => [r.siret, r.id]));
+    for (const item of toCreate) touched.push({ id: ids.get(item.siret) as string, item });
+  }
+  if (!touched.length) return outcomes;
+
+  const replaced = touched.filter((t) => t.item.activities !== undefined).map((t) => t.id);
+  if (replaced.length) await tx.query(sql`DELETE FROM activities WHERE structure_id = ANY(${replaced}::uuid[])`);
+  const activityRows: unknown[][] = [];
+  for (const { id, item } of touched) {
+    item.activities?.forEach((a, position) => {
+      activityRows.push([
+        id,
+        a.sectorSlug,
+        a.serviceTypes,
+        a.area.kind,
+        a.area.kind === 'radius' ? a.area.radiusKm : null,
+        a.territoryKeys,
+        a.coverKeys,
+        position,
+      ]);
+    });
+  }
+  if (activityRows.length) {
+    await bulk(tx, 'activities (structure_id, sector_slug, service_types, area_kind, radius_km, territory_keys, cover_keys, position)', activityRows);
+  }
+  const contacts = touched.filter((t) => t.item.privateContact).map((t) => {
+    const c = t.item.privateContact as NonNullable<PreparedStructure['privateContact']>;
+    return [t.id, c.name, c.email, c.phone];
+  });
+  if (contacts.length) {
+    await bulk(
+      tx,
+      'structure_private_contacts (structure_id, contact_name, email, phone)',
+      contacts,
+      'ON CONFLICT (structure_id) DO UPDATE SET contact_name = EXCLUDED.contact_name, email = EXCLUDED.email, phone = EXCLUDED.phone, updated_at = now()',
+    );
+  }
+  await refreshSearch(tx, touched.map((t) => t.id));
+  return outcomes;
+}
+
+async function uniqueSlugs(tx: Queryable, bases: string[]): Promise<string[]> {
+  const rows = await tx.query<{ slug: string }>(
+    sql`SELECT slug FROM structures WHERE slug = ANY(${bases}::text[]) OR slug LIKE ANY(${bases.map((b) => `${b}-%`)}::text[])`,
+  );
+  const taken = new Set(rows.map((r) => r.slug));
+  return bases.map((base) => {
+    let slug = base;
+    for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+    taken.add(slug);
+    return slug;
+  });
+}
+
+/** Recomputes the search columns of some structures from their fields and activities. */
+export async function refreshSearch(tx: Queryable, ids: string[]): Promise<void> {
+  await tx.query(sql`
+    WITH x AS (
+      SELECT s.id, k.name AS kind_name,
+        (SELECT string_agg(DISTINCT se.name || ' ' || g.name, ' ')
+         FROM activities a JOIN sectors se ON se.slug = a.sector_slug JOIN sector_groups g ON g.slug = se.group_slug
+         WHERE a.structure_id = s.id) AS sectors
+      FROM structures s JOIN structure_kinds k ON k.code = s.kind
+      WHERE s.id = ANY(${ids}::uuid[]))
+    UPDATE structures s SET
+      search_vector =
+        setweight(to_tsvector('fr_unaccent', coalesce(s.name, '') || ' ' || coalesce(s.brand, '')), 'A')
+        || setweight(to_tsvector('fr_unaccent', coalesce(x.kind_name, '') || ' ' || coalesce(x.sectors, '')), 'B')
+        || setweight(to_tsvector('fr_unaccent', coalesce(s.commune_name, '')), 'C')
+        || setweight(to_tsvector('fr_unaccent', coalesce(s.description, '')), 'D'),
+      search_text = lower(f_unaccent(coalesce(s.name, '') || ' ' || coalesce(s.brand, '') || ' ' || coalesce(s.commune_name, '')))
+    FROM x WHERE x.id = s.id`);
+}
+
+/** Rebuilds the lexicon used to correct typos (after imports and seeding). */
+export async function refreshLexicon(tx: Queryable): Promise<void> {
+  await tx.query('DELETE FROM search_lexicon');
+  await tx.query(`INSERT INTO search_lexicon (word, occurrences)
+    SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM structures WHERE active AND NOT hidden')
+    WHERE length(word) > 2`);
+}
+
+export interface StructureRow {
+  id: string;
+  slug: string;
+  siret: string;
+  siren: string;
+  name: string;
+  brand: string | null;
+  kind: KindCode;
+  legal_form: string | null;
+  naf_code: string | null;
+  description: string | null;
+  address: string | null;
+  postal_code: string | null;
+  commune_code: string | null;
+  commune_name: string | null;
+  department_code: string | null;
+  region_code: string | null;
+  epci_code: string | null;
+  lat: number | null;
+  lon: number | null;
+  website: string | null;
+  public_email: string | null;
+  public_phone: string | null;
+  etp: number | null;
+  employees_insertion: number | null;
+  employees_permanent: number | null;
+  year_founded: number | null;
+  labels: string[];
+  networks: string[];
+  commitments: Commitment[];
+  client_references: string[];
+  source: string;
+  source_id: string | null;
+  source_updated_at: string | null;
+  is_demo: boolean;
+  active: boolean;
+  hidden: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ActivityRow {
+  id: string;
+  structure_id: string;
+  sector_slug: string;
+  service_types: ServiceTypeCode[];
+  area_kind: 'country' | 'radius' | 'territories';
+  radius_km: number | null;
+  territory_keys: string[];
+  cover_keys: string[];
+}
+
+export const PUBLIC_COLUMNS = sql.raw(`s.id, s.slug, s.siret, s.siren, s.name, s.brand, s.kind, s.legal_form, s.naf_code,
+  s.description, s.address, s.postal_code, s.commune_code, s.commune_name, s.department_code, s.region_code, s.epci_code,
+  s.lat, s.lon, s.website, s.public_email, s.public_phone, s.etp, s.employees_insertion, s.employees_permanent,
+  s.year_founded, s.labels, s.networks, s.commitments, s.client_references, s.source, s.source_id, s.source_updated_at,
+  s.is_demo, s.active, s.hidden, s.created_at, s.updated_at`);
+
+export async function findStructure(
+  db: Queryable,
+  by: { id?: string; slug?: string; siret?: string },
+): Promise<StructureRow | undefined> {
+  const where = by.id ? sql`s.id = ${by.id}::uuid` : by.slug ? sql`s.slug = ${by.slug}` : sql`s.siret = ${by.siret}`;
+  return db.one<StructureRow>(sql`SELECT ${PUBLIC_COLUMNS} FROM structures s WHERE ${where}`);
+}
+
+export async function activitiesOf(db: Queryable, ids: string[]): Promise<ActivityRow[]> {
+  if (!ids.length) return [];
+  return db.query<ActivityRow>(sql`
+    SELECT a.id, a.structure_id, a.sector_slug, a.service_types, a.area_kind, a.radius_km, a.territory_keys, a.cover_keys
+    FROM activities a WHERE a.structure_id = ANY(${ids}::uuid[]) ORDER BY a.structure_id, a.position`);
+}
