@@ -16,6 +16,8 @@ export interface Db extends Queryable {
   readonly driver: 'pglite' | 'pg';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** PGlite only: a snapshot of the whole database (tests start from it). */
+  dump?: () => Promise<Blob>;
 }
 
 function compile(q: Query, values?: unknown[]): { text: string; values: unknown[] } {
@@ -41,7 +43,7 @@ function wrap(run: (text: string, values: unknown[]) => Promise<Row[]>, execText
   };
 }
 
-export async function openPglite(dataDir: string | null): Promise<Db> {
+export async function openPglite(dataDir: string | null, opts: { loadDataDir?: Blob } = {}): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
@@ -50,6 +52,7 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     dataDir: dataDir ? path.join(dataDir, 'pglite') : undefined,
     extensions: { pg_trgm, unaccent },
     parsers: { 20: parseNumber, 1700: parseNumber, 1082: keepString },
+    loadDataDir: opts.loadDataDir,
   });
   const run = async (text: string, values: unknown[]) => (await pg.query<Row>(text, values)).rows;
   const base = wrap(run, async (t) => {
@@ -70,7 +73,8 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
         ),
       ),
     close: () => pg.close(),
-  };
+    dump: async () => (await pg.dumpDataDir('none')) as Blob,
+  } as Db;
 }
 
 export async function openPg(url: string, max = 10): Promise<Db> {

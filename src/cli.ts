@@ -1,0 +1,142 @@
+// The passerelles command: server, database, imports and exports.
+import fs from 'node:fs';
+import { loadConfig } from './core/config.ts';
+import { openDb } from './core/db.ts';
+import { AppError } from './core/errors.ts';
+import { migrate } from './core/migrate.ts';
+import { seedDemo } from './modules/directory/demo.ts';
+import { exportStructures, EXPORT_FORMATS, type ExportFormat } from './modules/directory/exports.ts';
+import { IMPORT_FORMATS, type ImportFormat, readStructuresFile } from './modules/directory/imports/index.ts';
+import { importStructures, type ImportReport } from './modules/directory/service.ts';
+import { seedReferentials } from './modules/referentials/service.ts';
+import { startServer } from './server.ts';
+
+const HELP = `passerelles — la plateforme territoriale de l'inclusion dans l'emploi
+
+Usage :
+  passerelles start                                  démarre la plateforme (PORT, DATABASE_URL, DATA_DIR, DEMO)
+  passerelles db migrate                             applique les migrations et les référentiels
+  passerelles db seed demo [--count N] [--force]     charge le territoire de démonstration
+  passerelles import structures --format F FICHIER   importe des structures (F : ${IMPORT_FORMATS.join(', ')})
+        [--dry-run] [--accept-partial] [--json]
+  passerelles export structures --format F [--out FICHIER]   exporte l'annuaire (F : ${EXPORT_FORMATS.join(', ')})
+`;
+
+function flag(args: string[], name: string): boolean {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDb>>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(db);
+    await seedReferentials(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** A progress bar on a terminal, nothing when the output is a file or a pipe. */
+export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr) {
+  if (!stream.isTTY) return () => {};
+  return (done: number, total: number) => {
+    const width = 30;
+    const filled = total ? Math.round((done / total) * width) : width;
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    if (done >= total) stream.write('\n');
+  };
+}
+
+export function formatReport(r: ImportReport): string {
+  const lines = [
+    `${r.dryRun ? 'Simulation (--dry-run) : rien n’a été écrit.' : r.applied ? 'Import appliqué.' : 'Import refusé : rien n’a été écrit (des lignes sont rejetées ; --accept-partial écrit les lignes valides).'}`,
+    `  lignes lues   : ${r.total}`,
+    `  créées        : ${r.created}`,
+    `  mises à jour  : ${r.updated}`,
+    `  inchangées    : ${r.unchanged}`,
+    `  rejetées      : ${r.rejected.length}`,
+  ];
+  for (const x of r.rejected) lines.push(`    ligne ${x.line}${x.siret ? ` (SIRET ${x.siret})` : ''} : ${x.reason} [${x.code}]`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  const [cmd, sub, ...rest] = args;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (cmd === 'start') {
+    await startServer();
+    return -1; // keeps running
+  }
+  if (cmd === 'db' && sub === 'migrate') {
+    await withDb(async () => {});
+    console.log('Base à jour (migrations et référentiels).');
+    return 0;
+  }
+  if (cmd === 'db' && sub === 'seed' && rest[0] === 'demo') {
+    const count = Number(option(rest, '--count') ?? 2400);
+    const force = flag(rest, '--force');
+    const report = await withDb((db) => seedDemo(db, { count, force }));
+    console.log(report ? formatReport(report) : 'L’annuaire contient déjà des structures : rien n’a été chargé (--force pour charger quand même).');
+    return 0;
+  }
+  if (cmd === 'import' && sub === 'structures') {
+    const format = option(rest, '--format') as ImportFormat | undefined;
+    const dryRun = flag(rest, '--dry-run');
+    const acceptPartial = flag(rest, '--accept-partial');
+    const json = flag(rest, '--json');
+    const file = rest[0];
+    if (!format || !IMPORT_FORMATS.includes(format)) throw new AppError('UNKNOWN_FORMAT', `Format attendu : --format ${IMPORT_FORMATS.join('|')}.`);
+    if (!file) throw new AppError('MISSING_FILE', 'Indiquez le fichier à importer.');
+    if (!fs.existsSync(file)) throw new AppError('FILE_NOT_FOUND', `Fichier introuvable : ${file}.`);
+    const lines = await readStructuresFile(format, file);
+    const report = await withDb((db) => importStructures(db, lines, { dryRun, acceptPartial, onProgress: progressBar('Import') }));
+    console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return report.rejected.length && !acceptPartial ? 1 : 0;
+  }
+  if (cmd === 'export' && sub === 'structures') {
+    const format = option(rest, '--format') as ExportFormat | undefined;
+    const out = option(rest, '--out');
+    if (!format || !EXPORT_FORMATS.includes(format)) throw new AppError('UNKNOWN_FORMAT', `Format attendu : --format ${EXPORT_FORMATS.join('|')}.`);
+    const stream = out ? fs.createWriteStream(out) : process.stdout;
+    const n = await withDb((db) => exportStructures(db, format, stream));
+    if (out) {
+      await new Promise<void>((resolve, reject) => (stream as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+      console.error(`${n} structures exportées dans ${out}.`);
+    }
+    return 0;
+  }
+  process.stderr.write(`Commande inconnue : ${args.join(' ')}\n\n${HELP}`);
+  return 2;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (err) => {
+      if (err instanceof AppError) {
+        console.error(`Erreur : ${err.message} [${err.code}]`);
+        process.exitCode = 2;
+      } else {
+        console.error(err);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
