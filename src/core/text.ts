@@ -25,3 +25,7 @@ export function placeKey(s: string): string {
 export function slugify(s: string, max = 60): string {
   return normalize(s).replace(/ /g, '-').slice(0, max).replace(/-+$/g, '');
 }
+
+/** French alphabetical order (one collator: creating one per comparison is slow). */
+const collator = new Intl.Collator('fr');
+export const compareFr = (a: string, b: string) => collator.compare(a, b);

@@ -1,7 +1,6 @@
-// Area served: the one place where "does this activity serve that place?" is decided,
-// in SQL for search and in plain code to explain a match in French.
+// Area served: the one place where "does this activity serve that place?" is decided
+// (servesPlace), and where the answer is explained in French (explainServes).
 import { AppError } from '../../core/errors.ts';
-import { sql, type Sql } from '../../core/sql.ts';
 import { distanceKm, type Territories, type Territory, type TerritoryType, territoryKey } from '../territories/data.ts';
 import type { Area } from './model.ts';
 
@@ -55,7 +54,7 @@ export function storedKeys(
 
 /** Where a search looks: a disc (around a commune or a point) or a territory (département, région, EPCI). */
 export type Place =
-  | { kind: 'disc'; lat: number; lon: number; radiusKm: number; commune: Territory | null; keys: string[]; label: string }
+  | { kind: 'disc'; lat: number; lon: number; radiusKm: number; commune: Territory | null; keys: Set<string>; label: string }
   | { kind: 'territory'; territory: Territory; selfAndParents: string[]; label: string };
 
 export function discPlace(territories: Territories, lat: number, lon: number, radiusKm: number, commune: Territory | null): Place {
@@ -64,34 +63,11 @@ export function discPlace(territories: Territories, lat: number, lon: number, ra
     keys.push(commune.key, ...territories.parentKeys(commune));
   }
   const label = commune ? territories.label(commune) : `${lat.toFixed(4)}, ${lon.toFixed(4)}`;
-  return { kind: 'disc', lat, lon, radiusKm, commune, keys: [...new Set(keys)], label };
+  return { kind: 'disc', lat, lon, radiusKm, commune, keys: new Set(keys), label };
 }
 
 export function territoryPlace(territories: Territories, t: Territory): Place {
   return { kind: 'territory', territory: t, selfAndParents: [t.key, ...territories.parentKeys(t)], label: territories.label(t) };
-}
-
-/** The structure (alias s) is located in the place. */
-export function sqlLocated(place: Place): Sql {
-  if (place.kind === 'disc') {
-    const near = sql`distance_km(s.lat, s.lon, ${place.lat}::float8, ${place.lon}::float8) <= ${place.radiusKm}::float8`;
-    return place.commune ? sql`(s.commune_code = ${place.commune.code} OR ${near})` : near;
-  }
-  const t = place.territory;
-  const col = t.type === 'commune' ? 'commune_code' : t.type === 'epci' ? 'epci_code' : t.type === 'departement' ? 'department_code' : 'region_code';
-  return sql`s.${sql.raw(col)} = ${t.code}`;
-}
-
-/** The activity (alias a) of the structure (alias s) serves the place. */
-export function sqlServes(place: Place): Sql {
-  if (place.kind === 'disc') {
-    return sql`(a.area_kind = 'country'
-      OR (a.area_kind = 'radius' AND distance_km(s.lat, s.lon, ${place.lat}::float8, ${place.lon}::float8) <= a.radius_km + ${place.radiusKm}::float8)
-      OR (a.area_kind = 'territories' AND a.territory_keys && ${place.keys}::text[]))`;
-  }
-  return sql`(a.area_kind = 'country'
-    OR (a.area_kind <> 'country' AND a.cover_keys @> ARRAY[${place.territory.key}]::text[])
-    OR (a.area_kind = 'territories' AND a.territory_keys && ${place.selfAndParents}::text[]))`;
 }
 
 export interface StructurePoint {
@@ -104,55 +80,74 @@ export interface StructurePoint {
   epciCode: string | null;
 }
 
-/** Same rule as sqlLocated, in code. */
-export function isLocated(s: StructurePoint, place: Place): boolean {
+/** The structure's own address is in the place (commune, or within the radius; or inside the territory). */
+export function isLocated(s: StructurePoint, place: Place, distance: number | null = distanceToPlace(s, place)): boolean {
   if (place.kind === 'disc') {
     if (place.commune && s.communeCode === place.commune.code) return true;
-    return s.lat != null && s.lon != null && distanceKm(s.lat, s.lon, place.lat, place.lon) <= place.radiusKm;
+    return distance != null && distance <= place.radiusKm;
   }
   const t = place.territory;
   const v = t.type === 'commune' ? s.communeCode : t.type === 'epci' ? s.epciCode : t.type === 'departement' ? s.departmentCode : s.regionCode;
   return v === t.code;
 }
 
-/** Same rule as sqlServes, in code, with the French reason; null when the activity does not serve the place. */
+/** How an activity's area is stored (see migration 0003). */
+export interface StoredArea {
+  area: Area;
+  territoryKeys: string[];
+  coverKeys: string[];
+}
+
+export function distanceToPlace(s: StructurePoint, place: Place): number | null {
+  if (place.kind !== 'disc' || s.lat == null || s.lon == null) return null;
+  return distanceKm(s.lat, s.lon, place.lat, place.lon);
+}
+
+/**
+ * The rule: does this activity serve the place? Whole country always; a radius when the circles meet
+ * (disc) or when the circle reaches the territory; listed territories when one overlaps the place.
+ */
+export function servesPlace(a: StoredArea, distance: number | null, place: Place): boolean {
+  const { area } = a;
+  if (area.kind === 'country') return true;
+  if (place.kind === 'disc') {
+    if (area.kind === 'radius') return distance != null && distance <= area.radiusKm + place.radiusKm;
+    return a.territoryKeys.some((k) => place.keys.has(k));
+  }
+  if (a.coverKeys.includes(place.territory.key)) return true;
+  return area.kind === 'territories' && a.territoryKeys.some((k) => place.selfAndParents.includes(k));
+}
+
+/** The same rule with its reason in French; null when the activity does not serve the place. */
 export function explainServes(
-  activity: { area: Area; territoryKeys: string[]; coverKeys: string[]; sectorName: string },
+  activity: StoredArea & { sectorName: string },
   s: StructurePoint,
   place: Place,
   territories: Territories,
 ): string | null {
+  const distance = distanceToPlace(s, place);
+  if (!servesPlace(activity, distance, place)) return null;
   const { area } = activity;
   if (area.kind === 'country') return `${activity.sectorName} : intervient dans toute la France`;
-  if (place.kind === 'disc') {
-    if (area.kind === 'radius') {
-      if (s.lat == null || s.lon == null) return null;
-      const d = distanceKm(s.lat, s.lon, place.lat, place.lon);
-      if (d > area.radiusKm + place.radiusKm) return null;
-      return `${activity.sectorName} : intervient dans un rayon de ${area.radiusKm} km, le lieu est à ${formatKm(d)}`;
-    }
-    const hit = activity.territoryKeys.find((k) => place.keys.includes(k));
-    if (!hit) return null;
-    return `${activity.sectorName} : intervient sur ${nameOf(hit, territories)}`;
-  }
-  const target = place.territory.key;
   if (area.kind === 'radius') {
-    if (!activity.coverKeys.includes(target)) return null;
+    if (place.kind === 'disc') return `${activity.sectorName} : intervient dans un rayon de ${area.radiusKm} km, le lieu est à ${formatKm(distance as number)}`;
     return `${activity.sectorName} : son rayon d’intervention de ${area.radiusKm} km atteint ${place.label}`;
+  }
+  if (place.kind === 'disc') {
+    const hit = activity.territoryKeys.find((k) => place.keys.has(k)) as string;
+    return `${activity.sectorName} : intervient sur ${nameOf(hit, territories)}`;
   }
   const container = activity.territoryKeys.find((k) => place.selfAndParents.includes(k));
   if (container) return `${activity.sectorName} : intervient sur ${nameOf(container, territories)}`;
-  if (activity.coverKeys.includes(target)) {
-    const inside = activity.territoryKeys
-      .filter((k) => {
-        const t = territories.byKey.get(k);
-        return t ? territories.parentKeys(t).includes(target) : false;
-      })
-      .slice(0, 3)
-      .map((k) => nameOf(k, territories));
-    return `${activity.sectorName} : intervient sur ${inside.join(', ') || place.label}`;
-  }
-  return null;
+  const target = place.territory.key;
+  const inside = activity.territoryKeys
+    .filter((k) => {
+      const t = territories.byKey.get(k);
+      return t ? territories.parentKeys(t).includes(target) : false;
+    })
+    .slice(0, 3)
+    .map((k) => nameOf(k, territories));
+  return `${activity.sectorName} : intervient sur ${inside.join(', ') || place.label}`;
 }
 
 export function formatKm(km: number): string {

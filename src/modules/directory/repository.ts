@@ -155,6 +155,7 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
     );
   }
   await refreshSearch(tx, touched.map((t) => t.id));
+  await bumpVersion(tx);
   return outcomes;
 }
 
@@ -189,6 +190,16 @@ export async function refreshSearch(tx: Queryable, ids: string[]): Promise<void>
         || setweight(to_tsvector('fr_unaccent', coalesce(s.description, '')), 'D'),
       search_text = lower(f_unaccent(coalesce(s.name, '') || ' ' || coalesce(s.brand, '') || ' ' || coalesce(s.commune_name, '')))
     FROM x WHERE x.id = s.id`);
+}
+
+/** Marks the directory as changed (search caches of every process compare this version). */
+export async function bumpVersion(tx: Queryable): Promise<void> {
+  await tx.query('UPDATE directory_state SET version = version + 1 WHERE id = 1');
+}
+
+export async function directoryVersion(db: Queryable): Promise<number> {
+  const r = await db.one<{ version: number }>('SELECT version FROM directory_state WHERE id = 1');
+  return r?.version ?? 0;
 }
 
 /** Rebuilds the lexicon used to correct typos (after imports and seeding). */

@@ -4,12 +4,12 @@ import type { Queryable } from '../../core/db.ts';
 import { AppError } from '../../core/errors.ts';
 import { cleanIdentifier } from '../../core/siret.ts';
 import { type Sql, sql } from '../../core/sql.ts';
-import { normalize } from '../../core/text.ts';
-import { getReferentials, type Referentials } from '../referentials/service.ts';
+import { compareFr, normalize } from '../../core/text.ts';
+import { FAMILY_LABEL, getReferentials, type Referentials } from '../referentials/service.ts';
 import { distanceKm, loadTerritories, type Territories } from '../territories/data.ts';
-import { discPlace, explainServes, formatKm, isLocated, type Place, sqlLocated, sqlServes, territoryPlace } from './area.ts';
-import { KIND_CODES, KIND_FAMILY, type KindCode, SERVICE_TYPE_CODES } from './model.ts';
-import { activitiesOf, type ActivityRow } from './repository.ts';
+import { discPlace, distanceToPlace, explainServes, formatKm, isLocated, type Place, servesPlace, territoryPlace } from './area.ts';
+import { KIND_CODES, KIND_FAMILY, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
+import { directorySnapshot, type SnapshotStructure } from './snapshot.ts';
 
 /** Repeatable query parameter: ?kind=EI&kind=ACI or ?kind=EI,ACI. */
 const many = <T extends z.ZodType>(item: T) =>
@@ -80,6 +80,8 @@ interface TextQuery {
   siret?: string;
   siren?: string;
   tsquery: string | null;
+  /** Some word matched no lexeme of the directory, even corrected. */
+  unresolved?: boolean;
   normalized: string;
   corrected: string | null;
 }
@@ -139,6 +141,7 @@ async function textQuery(db: Queryable, q: string | undefined): Promise<TextQuer
   const changed = rows.filter((r) => r.fixed && r.fixed !== r.lexeme);
   return {
     tsquery: terms.length ? terms.join(' & ') : null,
+    unresolved: rows.some((r) => !r.fixed),
     normalized,
     corrected: changed.length ? rows.map((r) => (r.fixed && r.fixed !== r.lexeme ? r.fixed : r.word)).join(' ') : null,
   };
@@ -152,36 +155,32 @@ interface Built {
   kinds: KindCode[] | null;
 }
 
+/**
+ * Words: lexemes found in the directory use the full-text index; when a word matched nothing even after
+ * correction, names are also compared by trigrams (typos in names).
+ */
 function textCondition(t: TextQuery): Sql {
   if (t.siret) return sql`s.siret = ${t.siret}`;
   if (t.siren) return sql`s.siren = ${t.siren}`;
   const fuzzy = sql`s.search_text %> ${t.normalized}`;
-  return t.tsquery ? sql`(s.search_vector @@ to_tsquery('simple', ${t.tsquery}) OR ${fuzzy})` : fuzzy;
+  if (!t.tsquery) return fuzzy;
+  const full = sql`s.search_vector @@ to_tsquery('simple', ${t.tsquery})`;
+  return t.unresolved ? sql`(${full} OR ${fuzzy})` : full;
 }
 
-type Skip = { kind?: boolean; sector?: boolean; serviceType?: boolean };
-
-function activityConditions(b: Built, skip: Skip): Sql[] {
-  const parts: Sql[] = [];
-  if (b.sectors && !skip.sector) parts.push(sql`a.sector_slug = ANY(${b.sectors}::text[])`);
-  if (b.q.serviceType && !skip.serviceType) parts.push(sql`a.service_types && ${b.q.serviceType}::text[]`);
-  if (b.place) parts.push(sql`(${sqlLocated(b.place)} OR ${sqlServes(b.place)})`);
-  return parts;
-}
-
-function structureWhere(b: Built, skip: Skip, withActivities = true): Sql {
-  const parts: Sql[] = [sql`s.active`, sql`NOT s.hidden`];
-  if (b.kinds && !skip.kind) parts.push(sql`s.kind = ANY(${b.kinds}::text[])`);
-  if (b.text) parts.push(textCondition(b.text));
-  if (withActivities) {
-    const hasActivityFilter = (b.sectors && !skip.sector) || (b.q.serviceType && !skip.serviceType);
-    if (hasActivityFilter) {
-      parts.push(sql`EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = s.id AND ${sql.and(activityConditions(b, skip))})`);
-    } else if (b.place) {
-      parts.push(sql`(${sqlLocated(b.place)} OR EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = s.id AND ${sqlServes(b.place)}))`);
-    }
-  }
-  return sql.and(parts);
+/** Structures matching the words, with their text rank. */
+async function textMatches(db: Queryable, t: TextQuery): Promise<Map<string, number>> {
+  const rank = t.tsquery
+    ? t.unresolved
+      ? sql`(ts_rank_cd(s.search_vector, to_tsquery('simple', ${t.tsquery})) + word_similarity(${t.normalized}, s.search_text))`
+      : sql`ts_rank_cd(s.search_vector, to_tsquery('simple', ${t.tsquery}))`
+    : t.siret || t.siren
+      ? sql`1::float8`
+      : sql`word_similarity(${t.normalized}, s.search_text)`;
+  const rows = await db.query<{ id: string; rank: number }>(
+    sql`SELECT s.id, ${rank} AS rank FROM structures s WHERE s.active AND NOT s.hidden AND ${textCondition(t)}`,
+  );
+  return new Map(rows.map((r) => [r.id, r.rank]));
 }
 
 function kindsOf(q: SearchQuery): KindCode[] | null {
@@ -205,10 +204,20 @@ function sectorsOf(q: SearchQuery, refs: Referentials): string[] | null {
   return [...out];
 }
 
-const COMPLETENESS = sql.raw(`((s.description IS NOT NULL)::int + (s.website IS NOT NULL)::int
-  + (s.public_email IS NOT NULL OR s.public_phone IS NOT NULL)::int + (cardinality(s.labels) > 0)::int
-  + (s.etp IS NOT NULL OR s.employees_insertion IS NOT NULL)::int)`);
+interface Hit {
+  s: SnapshotStructure;
+  rank: number;
+  placeScore: number;
+  distance: number | null;
+}
 
+const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+/**
+ * Filters, facets and ordering over the in-memory directory. A place is served when the structure is there
+ * or an activity serves it; with sector or prestation filters, ONE activity must match them and the place.
+ * A multi-select facet (kind, sector, prestation type) counts without its own filter.
+ */
 export async function searchStructures(db: Queryable, q: SearchQuery): Promise<SearchResult> {
   const refs = await getReferentials(db);
   const territories = loadTerritories();
@@ -217,154 +226,149 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
     throw new AppError('SORT_NEEDS_PLACE', 'Le tri par distance demande une commune ou un point.', 400, { field: 'sort' });
   }
   const b: Built = { q, text: await textQuery(db, q.q), place, sectors: sectorsOf(q, refs), kinds: kindsOf(q) };
-  const where = structureWhere(b, {});
-  const distance = place?.kind === 'disc' ? sql`distance_km(s.lat, s.lon, ${place.lat}::float8, ${place.lon}::float8)` : sql`NULL::float8`;
-  const textRank = b.text?.tsquery
-    ? sql`(ts_rank_cd(s.search_vector, to_tsquery('simple', ${b.text.tsquery})) + word_similarity(${b.text.normalized}, s.search_text))`
-    : b.text
-      ? sql`word_similarity(${b.text.normalized}, s.search_text)`
-      : sql`0`;
-  const placeScore = place
-    ? sql`(CASE WHEN ${sqlLocated(place)} THEN 2
-        WHEN EXISTS (SELECT 1 FROM activities a WHERE a.structure_id = s.id AND a.area_kind <> 'country' AND ${sqlServes(place)}) THEN 1 ELSE 0 END)`
-    : sql`0`;
-  const order =
-    q.sort === 'name'
-      ? sql`lower(s.name), s.id`
-      : q.sort === 'distance'
-        ? sql`distance_km NULLS LAST, lower(s.name), s.id`
-        : sql`text_rank DESC, place_score DESC, distance_km NULLS LAST, ${COMPLETENESS} DESC, lower(s.name), s.id`;
-  const offset = (q.page - 1) * q.perPage;
+  const snap = await directorySnapshot(db);
+  const ranks = b.text ? await textMatches(db, b.text) : null;
+  const candidates = ranks
+    ? [...ranks.keys()]
+        .map((id) => snap.byId.get(id))
+        .filter((s): s is SnapshotStructure => Boolean(s))
+        .sort((x, y) => x.baseOrder - y.baseOrder)
+    : snap.structures;
 
-  const pageQuery = db.query<{
-    id: string; slug: string; siret: string; name: string; brand: string | null; kind: KindCode;
-    commune_code: string | null; commune_name: string | null; department_code: string | null; region_code: string | null;
-    epci_code: string | null; lat: number | null; lon: number | null; distance_km: number | null; total: number;
-  }>(sql`
-    SELECT s.id, s.slug, s.siret, s.name, s.brand, s.kind, s.commune_code, s.commune_name, s.department_code,
-      s.region_code, s.epci_code, s.lat, s.lon, ${distance} AS distance_km, ${textRank} AS text_rank,
-      ${placeScore} AS place_score, count(*) OVER ()::int AS total
-    FROM structures s WHERE ${where}
-    ORDER BY ${order} LIMIT ${q.perPage} OFFSET ${offset}`);
-
-  const facetsQuery = facets(db, b);
-  const [rows, f] = await Promise.all([pageQuery, facetsQuery]);
-  let total = rows[0]?.total ?? 0;
-  if (!rows.length && offset > 0) {
-    const c = await db.one<{ n: number }>(sql`SELECT count(*)::int AS n FROM structures s WHERE ${where}`);
-    total = c?.n ?? 0;
+  const kindSet = b.kinds ? new Set<string>(b.kinds) : null;
+  const sectorSet = b.sectors ? new Set(b.sectors) : null;
+  const typeMask = q.serviceType ? q.serviceType.reduce((m, t) => m | (1 << SERVICE_TYPE_CODES.indexOf(t)), 0) : 0;
+  const hasActivityFilter = Boolean(sectorSet || typeMask);
+  const kindCounts = new Map<string, number>();
+  const depCounts = new Map<string, number>();
+  // Distinct structures per sector, group and prestation type: counters with the last structure seen.
+  const sectorCounts = new Int32Array(snap.sectors.length);
+  const sectorSeen = new Int32Array(snap.sectors.length).fill(-1);
+  const groupCounts = new Int32Array(snap.groups.length);
+  const groupSeen = new Int32Array(snap.groups.length).fill(-1);
+  const typeCounts = new Int32Array(SERVICE_TYPE_CODES.length);
+  const hits: Hit[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const s = candidates[i];
+    const kindOk = !kindSet || kindSet.has(s.kind);
+    const distance = place ? distanceToPlace(s, place) : null;
+    const located = place ? isLocated(s, place, distance) : false;
+    let all = false;
+    let any = false;
+    let local = false;
+    let types = 0;
+    for (const a of s.activities) {
+      if (place && !located) {
+        if (!servesPlace(a, distance, place)) continue;
+        if (a.area.kind !== 'country') local = true;
+      }
+      any = true;
+      const secOk = !sectorSet || sectorSet.has(a.sectorSlug);
+      const stOk = !typeMask || (a.typeMask & typeMask) !== 0;
+      if (secOk && stOk) all = true;
+      if (kindOk && stOk && a.sectorIdx >= 0) {
+        if (sectorSeen[a.sectorIdx] !== i) {
+          sectorSeen[a.sectorIdx] = i;
+          sectorCounts[a.sectorIdx]++;
+        }
+        if (groupSeen[a.groupIdx] !== i) {
+          groupSeen[a.groupIdx] = i;
+          groupCounts[a.groupIdx]++;
+        }
+      }
+      if (kindOk && secOk) types |= a.typeMask;
+    }
+    for (let t = 0; t < SERVICE_TYPE_CODES.length; t++) if (types & (1 << t)) typeCounts[t]++;
+    const activityOk = hasActivityFilter ? all : place ? located || any : true;
+    if (!activityOk) continue;
+    bump(kindCounts, s.kind);
+    if (!kindOk) continue;
+    if (s.departmentCode) bump(depCounts, s.departmentCode);
+    hits.push({ s, rank: ranks?.get(s.id) ?? 0, placeScore: located ? 2 : local ? 1 : 0, distance });
   }
-  const acts = await activitiesOf(db, rows.map((r) => r.id));
-  const items: SearchItem[] = rows.map((r) => {
-    const mine = acts.filter((a) => a.structure_id === r.id);
-    const point = {
-      lat: r.lat, lon: r.lon, communeCode: r.commune_code, communeName: r.commune_name,
-      departmentCode: r.department_code, regionCode: r.region_code, epciCode: r.epci_code,
-    };
+  // Candidates come in the default order and Array.prototype.sort is stable: only the leading keys are compared.
+  if (q.sort === 'name') hits.sort((x, y) => x.s.nameOrder - y.s.nameOrder);
+  else if (q.sort === 'distance') hits.sort((x, y) => (x.distance ?? Infinity) - (y.distance ?? Infinity) || x.s.nameOrder - y.s.nameOrder);
+  else if (ranks || place) hits.sort((x, y) => y.rank - x.rank || y.placeScore - x.placeScore || (x.distance ?? Infinity) - (y.distance ?? Infinity));
+  const page = hits.slice((q.page - 1) * q.perPage, q.page * q.perPage);
+  const items: SearchItem[] = page.map(({ s, distance }) => {
     const item: SearchItem = {
-      id: r.id,
-      slug: r.slug,
-      siret: r.siret,
-      name: r.name,
-      brand: r.brand,
-      kind: r.kind,
-      kindName: refs.kindByCode.get(r.kind)?.name ?? r.kind,
-      family: KIND_FAMILY[r.kind],
-      commune: r.commune_code ? { code: r.commune_code, name: r.commune_name ?? '' } : null,
-      departmentCode: r.department_code,
-      lat: r.lat,
-      lon: r.lon,
-      sectors: [...new Set(mine.map((a) => refs.sectorBySlug.get(a.sector_slug)?.name ?? a.sector_slug))],
-      matchReasons: reasons(b, point, mine, refs, territories),
+      id: s.id,
+      slug: s.slug,
+      siret: s.siret,
+      name: s.name,
+      brand: s.brand,
+      kind: s.kind,
+      kindName: refs.kindByCode.get(s.kind)?.name ?? s.kind,
+      family: KIND_FAMILY[s.kind],
+      commune: s.communeCode ? { code: s.communeCode, name: s.communeName ?? '' } : null,
+      departmentCode: s.departmentCode,
+      lat: s.lat,
+      lon: s.lon,
+      sectors: [...new Set(s.activities.map((a) => refs.sectorBySlug.get(a.sectorSlug)?.name ?? a.sectorSlug))],
+      matchReasons: reasons(b, s, refs, territories),
     };
-    if (r.distance_km != null) item.distanceKm = Math.round(r.distance_km * 10) / 10;
+    if (distance != null) item.distanceKm = Math.round(distance * 10) / 10;
     return item;
   });
+  const count = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
   return {
     items,
-    total,
+    total: hits.length,
     page: q.page,
     perPage: q.perPage,
-    facets: f,
+    facets: {
+      kinds: refs.kinds.map((k) => ({ value: k.code, label: k.name, count: count(kindCounts, k.code) })),
+      families: (['insertion', 'handicap'] as const).map((fam) => ({
+        value: fam,
+        label: FAMILY_LABEL[fam],
+        count: refs.kinds.filter((k) => k.family === fam).reduce((n, k) => n + count(kindCounts, k.code), 0),
+      })),
+      sectorGroups: refs.groups.map((g, i) => ({ value: g.slug, label: g.name, count: groupCounts[i] })),
+      sectors: snap.sectors
+        .map((value, i) => ({ value, label: refs.sectorBySlug.get(value)?.name ?? value, count: sectorCounts[i] }))
+        .filter((x) => x.count > 0)
+        .sort((x, y) => y.count - x.count || compareFr(x.label, y.label)),
+      serviceTypes: refs.serviceTypes.map((t) => ({ value: t.code, label: t.name, count: typeCounts[SERVICE_TYPE_CODES.indexOf(t.code as ServiceTypeCode)] })),
+      departments: [...depCounts.entries()]
+        .map(([value, n]) => {
+          const d = territories.get('departement', value);
+          return { value, label: d ? territories.label(d) : value, count: n };
+        })
+        .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0)),
+    },
     place: place ? { label: place.label, kind: place.kind, ...(place.kind === 'disc' ? { radiusKm: place.radiusKm } : {}) } : null,
     correctedQuery: b.text?.corrected ?? null,
   };
 }
 
-/** Why a structure is in the results, in French; the same rules as the SQL, evaluated in code. */
-function reasons(b: Built, point: Parameters<typeof isLocated>[0], acts: ActivityRow[], refs: Referentials, territories: Territories): string[] {
+/** Why a structure is in the results, in French; the same rules as the filter (area.ts). */
+function reasons(b: Built, s: SnapshotStructure, refs: Referentials, territories: Territories): string[] {
   const out: string[] = [];
   if (b.text?.siret) out.push('SIRET identique');
   else if (b.text?.siren) out.push('SIREN identique');
   else if (b.text) out.push(`Correspond à « ${b.text.corrected ?? b.q.q?.trim()} »`);
-  const eligible = acts.filter(
-    (a) => (!b.sectors || b.sectors.includes(a.sector_slug)) && (!b.q.serviceType || a.service_types.some((t) => b.q.serviceType?.includes(t))),
+  const eligible = s.activities.filter(
+    (a) => (!b.sectors || b.sectors.includes(a.sectorSlug)) && (!b.q.serviceType || a.serviceTypes.some((t) => b.q.serviceType?.includes(t))),
   );
-  const sectorName = (a: ActivityRow) => refs.sectorBySlug.get(a.sector_slug)?.name ?? a.sector_slug;
+  const sectorName = (slug: string) => refs.sectorBySlug.get(slug)?.name ?? slug;
   const place = b.place;
   if (place) {
-    if (isLocated(point, place)) {
-      if (place.kind === 'disc' && point.lat != null && point.lon != null) {
-        const d = distanceKm(point.lat, point.lon, place.lat, place.lon);
-        out.push(`Située à ${point.communeName ?? 'proximité'}${place.commune && point.communeCode === place.commune.code ? '' : `, à ${formatKm(d)} de ${place.label}`}`);
+    const distance = distanceToPlace(s, place);
+    if (isLocated(s, place, distance)) {
+      if (place.kind === 'disc' && distance != null) {
+        out.push(`Située à ${s.communeName ?? 'proximité'}${place.commune && s.communeCode === place.commune.code ? '' : `, à ${formatKm(distance)} de ${place.label}`}`);
       } else out.push(`Adresse dans le territoire : ${place.label}`);
     }
     for (const a of eligible) {
-      const area =
-        a.area_kind === 'country' ? { kind: 'country' as const } : a.area_kind === 'radius' ? { kind: 'radius' as const, radiusKm: a.radius_km as number } : { kind: 'territories' as const, territories: a.territory_keys };
-      const why = explainServes({ area, territoryKeys: a.territory_keys, coverKeys: a.cover_keys, sectorName: sectorName(a) }, point, place, territories);
+      const why = explainServes({ ...a, sectorName: sectorName(a.sectorSlug) }, s, place, territories);
       if (why) out.push(why);
     }
   } else if (b.sectors || b.q.serviceType) {
     for (const a of eligible) {
-      const types = a.service_types.map((t) => refs.serviceTypeByCode.get(t)?.name ?? t).join(', ');
-      out.push(`Activité ${sectorName(a)} (${types.toLowerCase()})`);
+      const types = a.serviceTypes.map((t) => refs.serviceTypeByCode.get(t)?.name ?? t).join(', ');
+      out.push(`Activité ${sectorName(a.sectorSlug)} (${types.toLowerCase()})`);
     }
   }
   return [...new Set(out)].slice(0, 6);
-}
-
-async function facets(db: Queryable, b: Built): Promise<SearchResult['facets']> {
-  const refs = await getReferentials(db);
-  const territories = loadTerritories();
-  const activityWhere = (skip: Skip) => sql.and(activityConditions(b, skip));
-  const [kinds, sectors, types, deps] = await Promise.all([
-    db.query<{ value: string; n: number }>(sql`SELECT s.kind AS value, count(*)::int AS n FROM structures s WHERE ${structureWhere(b, { kind: true })} GROUP BY 1`),
-    db.query<{ value: string; n: number }>(sql`
-      SELECT a.sector_slug AS value, count(DISTINCT s.id)::int AS n FROM structures s JOIN activities a ON a.structure_id = s.id
-      WHERE ${structureWhere(b, { sector: true }, false)} AND ${activityWhere({ sector: true })} GROUP BY 1`),
-    db.query<{ value: string; n: number }>(sql`
-      SELECT t.value, count(DISTINCT s.id)::int AS n FROM structures s JOIN activities a ON a.structure_id = s.id
-      CROSS JOIN LATERAL unnest(a.service_types) AS t(value)
-      WHERE ${structureWhere(b, { serviceType: true }, false)} AND ${activityWhere({ serviceType: true })} GROUP BY 1`),
-    db.query<{ value: string; n: number }>(sql`SELECT s.department_code AS value, count(*)::int AS n FROM structures s WHERE ${structureWhere(b, {})} AND s.department_code IS NOT NULL GROUP BY 1`),
-  ]);
-  const kindCount = new Map(kinds.map((r) => [r.value, r.n]));
-  const sectorCount = new Map(sectors.map((r) => [r.value, r.n]));
-  const groupCounts = new Map<string, number>();
-  // Counted apart: a structure with two sectors of one group counts once in the group.
-  const groupRows = await db.query<{ value: string; n: number }>(sql`
-      SELECT se.group_slug AS value, count(DISTINCT s.id)::int AS n FROM structures s JOIN activities a ON a.structure_id = s.id
-      JOIN sectors se ON se.slug = a.sector_slug
-      WHERE ${structureWhere(b, { sector: true }, false)} AND ${activityWhere({ sector: true })} GROUP BY 1`);
-  for (const r of groupRows) groupCounts.set(r.value, r.n);
-  return {
-    kinds: refs.kinds.map((k) => ({ value: k.code, label: k.name, count: kindCount.get(k.code) ?? 0 })),
-    families: (['insertion', 'handicap'] as const).map((fam) => ({
-      value: fam,
-      label: fam === 'insertion' ? 'Insertion par l’activité économique' : 'Handicap',
-      count: refs.kinds.filter((k) => k.family === fam).reduce((n, k) => n + (kindCount.get(k.code) ?? 0), 0),
-    })),
-    sectorGroups: refs.groups.map((g) => ({ value: g.slug, label: g.name, count: groupCounts.get(g.slug) ?? 0 })),
-    sectors: [...sectorCount.entries()]
-      .map(([value, count]) => ({ value, label: refs.sectorBySlug.get(value)?.name ?? value, count }))
-      .sort((x, y) => y.count - x.count || x.label.localeCompare(y.label, 'fr')),
-    serviceTypes: refs.serviceTypes.map((t) => ({ value: t.code, label: t.name, count: types.find((r) => r.value === t.code)?.n ?? 0 })),
-    departments: deps
-      .map((r) => {
-        const d = territories.get('departement', r.value);
-        return { value: r.value, label: d ? territories.label(d) : r.value, count: r.n };
-      })
-      .sort((x, y) => y.count - x.count || x.value.localeCompare(y.value)),
-  };
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT_DIR } from '../../core/config.ts';
+import { compareFr } from '../../core/text.ts';
 
 export interface SectorRow {
   slug: string;
@@ -53,7 +54,7 @@ export function loadSectors(): SectorRow[] {
     (a, b) =>
       Number(a.group_id) - Number(b.group_id) ||
       Number(a.sector_name.startsWith('Autre')) - Number(b.sector_name.startsWith('Autre')) ||
-      a.sector_name.localeCompare(b.sector_name, 'fr'),
+      compareFr(a.sector_name, b.sector_name),
   );
   const groupOrder = [...new Set(sorted.map((r) => r.group_slug))];
   return sorted.map((r, i) => ({

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT_DIR } from '../../core/config.ts';
-import { normalize, placeKey } from '../../core/text.ts';
+import { compareFr, normalize, placeKey } from '../../core/text.ts';
 
 export type TerritoryType = 'commune' | 'epci' | 'departement' | 'region';
 
@@ -220,7 +220,7 @@ export class Territories {
       scored.push({ t, s: s * 10 + rank + Math.log10((t.population ?? 0) + 1) / 2 });
     }
     return scored
-      .sort((a, b) => b.s - a.s || a.t.name.localeCompare(b.t.name, 'fr'))
+      .sort((a, b) => b.s - a.s || compareFr(a.t.name, b.t.name))
       .slice(0, limit)
       .map((x) => x.t);
   }
