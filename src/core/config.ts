@@ -25,7 +25,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL?.trim() || null,
-    dataDir: path.resolve(ROOT_DIR, env.DATA_DIR ?? '.data'),
+    // Default: .data in the checkout; DATA_DIR moves it (relative to where the command runs).
+    dataDir: env.DATA_DIR ? path.resolve(process.cwd(), env.DATA_DIR) : path.join(ROOT_DIR, '.data'),
     demo: (env.DEMO ?? 'on').toLowerCase() !== 'off',
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     // No tile server by default: the map draws markers and boundaries only.

@@ -1,6 +1,7 @@
 // One SQL dialect, two drivers: embedded PGlite (default) or a PostgreSQL server (DATABASE_URL).
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from './errors.ts';
 import { Sql } from './sql.ts';
 
 export type Row = Record<string, unknown>;
@@ -47,7 +48,7 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   const pg = await PGlite.create({
     dataDir: dataDir ? path.join(dataDir, 'pglite') : undefined,
     extensions: { pg_trgm, unaccent },
@@ -72,9 +73,50 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
           ),
         ),
       ),
-    close: () => pg.close(),
+    close: async () => {
+      await pg.close();
+      unlock();
+    },
     dump: async () => (await pg.dumpDataDir('none')) as Blob,
   } as Db;
+}
+
+/**
+ * The embedded database belongs to one process at a time: a second one (a CLI import while the server
+ * runs) would corrupt it. A lock file with the owner's pid says so clearly.
+ */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'pglite.lock');
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8'));
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new AppError(
+        'DATABASE_IN_USE',
+        `La base embarquée (${dataDir}) est utilisée par un autre processus (pid ${pid}). Arrêtez-le, ou utilisez un serveur PostgreSQL avec DATABASE_URL.`,
+        409,
+      );
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+  }
+  fs.writeFileSync(file, String(process.pid));
+  const release = () => {
+    try {
+      if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.unlinkSync(file);
+    } catch {}
+  };
+  process.once('exit', release);
+  return release;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function openPg(url: string, max = 10): Promise<Db> {
