@@ -64,6 +64,20 @@ const LEGAL_FORM: Record<KindCode, string> = {
   SEP: 'Service de l’État', EA: 'SAS', EATT: 'SAS', ESAT: 'Association',
 };
 
+// APE code by kind, or by the group of the first activity (NAF rév. 2).
+const NAF_BY_KIND: Partial<Record<KindCode, string>> = { ESAT: '88.10C', ETTI: '78.20Z', EATT: '78.20Z', AI: '78.30Z', GEIQ: '78.30Z', ACI: '88.99B' };
+const NAF_BY_GROUP: Record<string, string> = {
+  'hygiene-et-proprete-64': '81.21Z',
+  'espaces-verts-exterieurs-2': '81.30Z',
+  'batiments-et-travaux-publics-65': '43.39Z',
+  'recyclage-economie-circulaire': '38.32Z',
+  'collecte-traitement-des-dechets': '38.11Z',
+  restauration: '56.29A',
+  'entretien-du-linge': '96.01B',
+  'assistance-generale-et-administrative-67': '82.19Z',
+  'demenagements-livraisons-transports-79': '49.41B',
+};
+
 const STREETS = ['rue de la République', 'rue Jean Jaurès', 'avenue de la Gare', 'rue Victor Hugo', 'rue du Moulin', 'chemin des Prés', 'rue de l’Industrie', 'zone artisanale des Champs', 'rue Pasteur', 'boulevard de la Liberté'];
 const COMMITMENTS = [
   { type: 'environmental' as const, label: 'Démarche RSE formalisée' },
@@ -142,6 +156,7 @@ export async function generateDemo(db: Db, count = 2400, seed = 59): Promise<Str
       brand: r.chance(0.3) ? `${after || parts.before[0]} ${commune.name}`.trim() : null,
       kind,
       legalForm: LEGAL_FORM[kind],
+      nafCode: NAF_BY_KIND[kind] ?? NAF_BY_GROUP[refs.sectorBySlug.get(activities[0]?.sector ?? '')?.groupSlug ?? ''] ?? '88.99B',
       description: `${name} est une structure fictive du territoire de démonstration, installée à ${commune.name}. Elle intervient en ${activities
         .map((a) => refs.sectorBySlug.get(a.sector)?.name.toLowerCase())
         .join(', ')}.`,

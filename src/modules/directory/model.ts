@@ -99,6 +99,7 @@ export interface Structure {
   family: 'insertion' | 'handicap';
   legalForm: string | null;
   nafCode: string | null;
+  nafLabel: string | null;
   description: string | null;
   address: string | null;
   postalCode: string | null;

@@ -66,6 +66,7 @@ export const StructureSchema = z.object({
   family: z.enum(['insertion', 'handicap']),
   legalForm: z.string().nullable(),
   nafCode: z.string().nullable(),
+  nafLabel: z.string().nullable().describe('Libellé NAF rév. 2 du code APE'),
   description: z.string().nullable(),
   address: z.string().nullable(),
   postalCode: z.string().nullable(),

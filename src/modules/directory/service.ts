@@ -254,6 +254,7 @@ export function toStructure(row: StructureRow, activities: ActivityRow[], refs: 
     family: KIND_FAMILY[row.kind],
     legalForm: row.legal_form,
     nafCode: row.naf_code,
+    nafLabel: refs.nafLabel(row.naf_code),
     description: row.description,
     address: row.address,
     postalCode: row.postal_code,

@@ -83,3 +83,13 @@ export function loadLabels() {
     website: r.website || null,
   }));
 }
+
+export function loadNafCodes() {
+  return readSimpleCsv('data/naf/naf-rev2-insee.csv').map((r) => ({
+    code: r.code,
+    compact: r.code_sans_point,
+    level: r.niveau,
+    section: r.section,
+    label: r.libelle,
+  }));
+}

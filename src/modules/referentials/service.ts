@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../../core/db.ts';
 import { sql } from '../../core/sql.ts';
 import { normalize } from '../../core/text.ts';
 import { loadTerritories } from '../territories/data.ts';
-import { loadLabels, loadNetworks, loadSectors } from './data.ts';
+import { loadLabels, loadNafCodes, loadNetworks, loadSectors } from './data.ts';
 
 export interface Kind {
   code: string;
@@ -53,6 +53,8 @@ export interface Referentials {
   networkBySlug: Map<string, Network>;
   labels: Label[];
   labelBySlug: Map<string, Label>;
+  /** NAF label by code, dotted (88.10C) or compact (8810C). */
+  nafLabel: (code: string | null) => string | null;
 }
 
 /** Fills the reference tables (idempotent: upserts by key). */
@@ -83,6 +85,12 @@ export async function seedReferentials(db: Db): Promise<void> {
       'labels (slug, name, website)',
       loadLabels().map((n) => [n.slug, n.name, n.website]),
       'ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, website = EXCLUDED.website',
+    );
+    await bulk(
+      tx,
+      'naf_codes (code, compact, level, section, label)',
+      loadNafCodes().map((n) => [n.code, n.compact, n.level, n.section, n.label]),
+      'ON CONFLICT (code) DO UPDATE SET compact = EXCLUDED.compact, level = EXCLUDED.level, section = EXCLUDED.section, label = EXCLUDED.label',
     );
     if ((count?.n ?? 0) !== territories.byKey.size) {
       const rows = [...territories.byKey.values()].map((t) => [
@@ -147,6 +155,11 @@ export async function getReferentials(db: Queryable): Promise<Referentials> {
   }
   const networks = await db.query<Network>('SELECT slug, name, brand, website FROM networks ORDER BY name');
   const labels = await db.query<Label>('SELECT slug, name, website FROM labels ORDER BY name');
+  const naf = new Map<string, string>();
+  for (const r of await db.query<{ code: string; compact: string; label: string }>('SELECT code, compact, label FROM naf_codes')) {
+    naf.set(r.code, r.label);
+    naf.set(r.compact, r.label);
+  }
   cache = {
     kinds,
     kindByCode: new Map(kinds.map((k) => [k.code, k])),
@@ -159,6 +172,7 @@ export async function getReferentials(db: Queryable): Promise<Referentials> {
     networkBySlug: new Map(networks.map((n) => [n.slug, n])),
     labels,
     labelBySlug: new Map(labels.map((n) => [n.slug, n])),
+    nafLabel: (code) => (code ? (naf.get(code.trim().toUpperCase()) ?? null) : null),
   };
   return cache;
 }
