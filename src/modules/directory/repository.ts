@@ -8,7 +8,11 @@ import type { Area, Commitment, KindCode, ServiceTypeCode } from './model.ts';
 export interface PreparedStructure {
   siret: string;
   slugBase: string;
-  hash: string;
+  /**
+   * Hashes of what the input says: the structure's fields, its activities and its private contact.
+   * A part the input does not give (null) keeps what is stored, and does not count as a change.
+   */
+  hashes: { row: string; activities: string | null; contact: string | null };
   row: {
     name: string;
     brand: string | null;
@@ -74,8 +78,14 @@ export async function plan(tx: Queryable, items: PreparedStructure[]): Promise<W
   const existing = await existingBySiret(tx, items.map((i) => i.siret));
   return items.map((i) => {
     const e = existing.get(i.siret);
-    return !e ? 'created' : e.content_hash === i.hash ? 'unchanged' : 'updated';
+    return !e ? 'created' : mergedHash(e.content_hash, i) === e.content_hash ? 'unchanged' : 'updated';
   });
+}
+
+/** The stored hash after writing item over a structure whose stored hash is `stored` ("row:activities:contact"). */
+function mergedHash(stored: string | null, item: PreparedStructure): string {
+  const [, act = '-', contact = '-'] = (stored ?? '').split(':');
+  return `${item.hashes.row}:${item.hashes.activities ?? act}:${item.hashes.contact ?? contact}`;
 }
 
 async function existingBySiret(tx: Queryable, sirets: string[]) {
@@ -102,17 +112,17 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
     if (!e) {
       outcomes.push('created');
       toCreate.push(item);
-    } else if (e.content_hash === item.hash) outcomes.push('unchanged');
+    } else if (mergedHash(e.content_hash, item) === e.content_hash) outcomes.push('unchanged');
     else {
       outcomes.push('updated');
       const sets = sql.join(COLUMNS.map((c) => sql`${sql.raw(c)} = ${value(item.row, c)}`));
-      await tx.query(sql`UPDATE structures SET ${sets}, content_hash = ${item.hash}, updated_at = now() WHERE id = ${e.id}`);
+      await tx.query(sql`UPDATE structures SET ${sets}, content_hash = ${mergedHash(e.content_hash, item)}, updated_at = now() WHERE id = ${e.id}`);
       touched.push({ id: e.id, item });
     }
   }
   if (toCreate.length) {
     const slugs = await uniqueSlugs(tx, toCreate.map((i) => i.slugBase));
-    const rows = toCreate.map((item, k) => [slugs[k], item.siret, ...COLUMNS.map((c) => value(item.row, c)), item.hash]);
+    const rows = toCreate.map((item, k) => [slugs[k], item.siret, ...COLUMNS.map((c) => value(item.row, c)), mergedHash(null, item)]);
     const values = sql.join(rows.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`))})`));
     const created = await tx.query<{ id: string; siret: string }>(
       sql`INSERT INTO structures (slug, siret, ${sql.raw(COLUMNS.join(', '))}, content_hash) VALUES ${values} RETURNING id, siret`,
@@ -202,12 +212,9 @@ export async function directoryVersion(db: Queryable): Promise<number> {
   return r?.version ?? 0;
 }
 
-/** Rebuilds the lexicon used to correct typos (after imports and seeding). */
+/** Rebuilds the lexicon used to correct typos (after imports and seeding; see migration 0006). */
 export async function refreshLexicon(tx: Queryable): Promise<void> {
-  await tx.query('DELETE FROM search_lexicon');
-  await tx.query(`INSERT INTO search_lexicon (word, occurrences)
-    SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM structures WHERE active AND NOT hidden')
-    WHERE length(word) > 2`);
+  await tx.query('SELECT refresh_search_lexicon()');
 }
 
 export interface StructureRow {

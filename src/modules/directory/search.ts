@@ -126,24 +126,28 @@ async function textQuery(db: Queryable, q: string | undefined): Promise<TextQuer
   const normalized = normalize(q).slice(0, 200);
   const words = normalized.split(' ').filter(Boolean).slice(0, 8);
   if (!words.length) return null;
-  const rows = await db.query<{ ord: number; word: string; lexeme: string; fixed: string | null }>(sql`
+  // Each word: its lexeme when the directory has it; otherwise the nearest word of the directory (trigrams).
+  const rows = await db.query<{ ord: number; word: string; lexeme: string | null; known: boolean; near_word: string | null; near_lexeme: string | null }>(sql`
     SELECT w.ord::int AS ord, w.word, lx.lexeme,
-      coalesce(
-        (SELECT l.word FROM search_lexicon l WHERE l.word = lx.lexeme),
-        (SELECT l.word FROM search_lexicon l WHERE length(lx.lexeme) > 3 AND l.word % lx.lexeme
-         ORDER BY similarity(l.word, lx.lexeme) DESC, l.occurrences DESC LIMIT 1)
-      ) AS fixed
+      EXISTS (SELECT 1 FROM search_lexicon l WHERE l.lexeme = lx.lexeme) AS known,
+      n.word AS near_word, n.lexeme AS near_lexeme
     FROM unnest(${words}::text[]) WITH ORDINALITY AS w(word, ord)
-    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('fr_unaccent', w.word))) AS lx(lexeme)
+    LEFT JOIN LATERAL (SELECT (tsvector_to_array(to_tsvector('fr_unaccent', w.word)))[1] AS lexeme) lx ON TRUE
+    LEFT JOIN LATERAL (
+      SELECT l.word, l.lexeme FROM search_lexicon l
+      WHERE length(w.word) > 3 AND l.word % w.word
+        AND NOT EXISTS (SELECT 1 FROM search_lexicon k WHERE k.lexeme = lx.lexeme)
+      ORDER BY similarity(l.word, w.word) DESC, l.occurrences DESC, l.word LIMIT 1) n ON TRUE
     ORDER BY w.ord`);
-  if (!rows.length) return { tsquery: null, normalized, corrected: null };
-  const terms = rows.map((r) => `${(r.fixed ?? r.lexeme).replace(/[^a-z0-9]/g, '')}:*`).filter((t) => t.length > 2);
-  const changed = rows.filter((r) => r.fixed && r.fixed !== r.lexeme);
+  const useful = rows.filter((r) => r.lexeme); // stop words have no lexeme
+  if (!useful.length) return { tsquery: null, normalized, corrected: null };
+  const terms = useful.map((r) => `${(r.known ? r.lexeme : (r.near_lexeme ?? r.lexeme))?.replace(/[^a-z0-9]/g, '')}:*`).filter((t) => t.length > 2);
+  const changed = useful.some((r) => !r.known && r.near_word && r.near_word !== r.word);
   return {
     tsquery: terms.length ? terms.join(' & ') : null,
-    unresolved: rows.some((r) => !r.fixed),
+    unresolved: useful.some((r) => !r.known && !r.near_word),
     normalized,
-    corrected: changed.length ? rows.map((r) => (r.fixed && r.fixed !== r.lexeme ? r.fixed : r.word)).join(' ') : null,
+    corrected: changed ? useful.map((r) => (!r.known && r.near_word ? r.near_word : r.word)).join(' ') : null,
   };
 }
 

@@ -118,11 +118,16 @@ export function prepareStructure(
   };
   const pc = v.privateContact;
   const privateContact = pc && (pc.name || pc.email || pc.phone) ? { name: pc.name || null, email: pc.email || null, phone: pc.phone || null } : null;
-  const hash = createHash('sha256').update(JSON.stringify({ row, privateContact, activities })).digest('hex');
+  const digest = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 32);
+  const hashes = {
+    row: digest(row),
+    activities: activities ? digest(activities) : null,
+    contact: privateContact ? digest(privateContact) : null,
+  };
   const nameSlug = slugify(v.brand || v.name, 60) || 'structure';
   const placeSlug = slugify(commune.name, 30);
   const slugBase = nameSlug.endsWith(placeSlug) ? nameSlug : `${nameSlug}-${placeSlug}`;
-  return { ok: true, value: { siret: v.siret, slugBase, hash, row, privateContact, activities } };
+  return { ok: true, value: { siret: v.siret, slugBase, hashes, row, privateContact, activities } };
 }
 
 export interface ImportLine {

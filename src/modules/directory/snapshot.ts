@@ -2,6 +2,7 @@
 // directory version changes (any process's write bumps it). Filters, facets and ordering run over it;
 // words are found by PostgreSQL full-text search. See docs/adr/0004-search-in-memory.md.
 import type { Queryable } from '../../core/db.ts';
+import { compareFr } from '../../core/text.ts';
 import { getReferentials } from '../referentials/service.ts';
 import { type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
 import type { StoredArea, StructurePoint } from './area.ts';
@@ -25,7 +26,7 @@ export interface SnapshotStructure extends StructurePoint {
   kind: KindCode;
   sortName: string;
   completeness: number;
-  /** Rank in the default order (most complete profile first, then name) and in name order. */
+  /** Rank in the default order (most complete profile first, then name) and in French alphabetical order. */
   baseOrder: number;
   nameOrder: number;
   activities: SnapshotActivity[];
@@ -107,8 +108,7 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
     nameOrder: 0,
     activities: [],
   }));
-  const byNameThenId = (a: SnapshotStructure, b: SnapshotStructure) =>
-    a.sortName < b.sortName ? -1 : a.sortName > b.sortName ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  const byNameThenId = (a: SnapshotStructure, b: SnapshotStructure) => compareFr(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   structures.sort(byNameThenId).forEach((x, i) => {
     x.nameOrder = i;
   });

@@ -56,16 +56,11 @@ describe('resolveCommune', () => {
     it('62500 with Tilques gives Tilques', () => {
       expect(resolve({ postalCode: '62500', city: 'Tilques' })).toBe('C62819');
     });
-    // BUG: the Paris/Lyon/Marseille heuristic of resolveCommune ("the postal code names an arrondissement")
-    // runs for every shared postal code and compares only the FIRST WORD of each commune's name:
-    // an unknown "Saint-Machin" in 62500 is geocoded to Saint-Martin-lez-Tatinghem (first word "saint").
-    // An import line with a misspelt commune is then silently placed in another commune instead of being
-    // rejected with UNKNOWN_COMMUNE. Paris, Lyon and Marseille never share a postal code, so the heuristic
-    // never even helps them.
-    it.fails('62500 with an unknown "Saint-…" name is not guessed (BUG: first-word heuristic)', () => {
+    // Regression: a misspelt name in a shared postal code is rejected, not guessed from its first word.
+    it('62500 with an unknown "Saint-…" name is not guessed', () => {
       expect(resolve({ postalCode: '62500', city: 'Saint-Machin' })).toBeUndefined();
     });
-    it.fails('59570 with a misspelt "La Longeville" is not geocoded to L’Orée de Mormal (BUG: first-word heuristic)', () => {
+    it('59570 with a misspelt "La Longeville" is not geocoded to L’Orée de Mormal', () => {
       // "l oree de mormal" → first word "l", and "la longeville" starts with "l".
       expect(resolve({ postalCode: '59570', city: 'La Longeville' })).toBeUndefined();
     });
@@ -158,10 +153,8 @@ describe('suggest', () => {
     expect(keysOf(T.suggest('2b'))).toEqual(['D2B']);
   });
 
-  // BUG: suggest() reads "2A004" as a postal-code prefix (no postal code starts with "2A") and never as an
-  // INSEE code, so Corsican communes cannot be found by their INSEE code although the API says
-  // "par nom, code postal ou code INSEE".
-  it.fails('a Corsican INSEE code gives the commune (BUG: only /^\\d{5}$/ is tried as an INSEE code)', () => {
+  // Regression: Corsican INSEE codes (2A/2B) are INSEE codes, not postal-code prefixes.
+  it('a Corsican INSEE code gives the commune', () => {
     expect(keysOf(T.suggest('2A004'))).toContain('C2A004');
   });
 
@@ -185,9 +178,8 @@ describe('suggest', () => {
     expect(keys.slice(0, 2)).toEqual(['C62765', 'C14635']);
   });
 
-  // The abbreviation "St" is how people write "Saint" (placeKey already treats them alike for imports),
-  // but the autocompletion compares plain normalised names: "st omer" finds nothing.
-  it.fails('"st omer" suggests Saint-Omer (BUG: the St/Saint equivalence is not applied to autocompletion)', () => {
+  // Regression: "St" is how people write "Saint", in autocompletion as in imports.
+  it('"st omer" suggests Saint-Omer', () => {
     expect(keysOf(T.suggest('st omer'))).toContain('C62765');
   });
 

@@ -166,13 +166,10 @@ export class Territories {
     const name = input.city ? placeKey(input.city) : '';
     if (cp && /^\d{5}$/.test(cp)) {
       const list = this.byPostal.get(cp) ?? [];
-      if (list.length === 1 && (!name || placeKey(list[0].name) === name || list[0].postalCodes.length === 1)) return list[0];
+      // A postal code of one commune is trusted (former commune names, CEDEX); otherwise the name decides.
+      if (list.length === 1) return list[0];
       const named = list.find((c) => placeKey(c.name) === name);
       if (named) return named;
-      if (list.length === 1) return list[0];
-      // Paris, Lyon, Marseille: the postal code names an arrondissement.
-      const plm = list.find((c) => name.startsWith(placeKey(c.name).split(' ')[0]));
-      if (plm && name) return plm;
     }
     if (name) {
       const dep = input.department?.trim() || (cp ? departmentFromPostal(cp) : null);
@@ -191,11 +188,11 @@ export class Territories {
     const text = q.trim();
     if (!text) return [];
     const allowed = (t: Territory) => !types || types.includes(t.type);
-    if (/^\d[\dAB]{1,4}$/i.test(text)) {
+    if (/^(\d{5}|2[AB]\d{3})$/i.test(text) || /^\d[\dAB]{1,4}$/i.test(text)) {
       const up = text.toUpperCase();
       const out: Territory[] = [];
       for (const t of [this.get('departement', up), this.get('region', up)]) if (t && allowed(t)) out.push(t);
-      if (/^\d{5}$/.test(up)) {
+      if (/^(\d{5}|2[AB]\d{3})$/.test(up)) {
         for (const c of this.byPostal.get(up) ?? []) if (allowed(c)) out.push(c);
         const c = this.commune(up);
         if (c && allowed(c) && !out.includes(c)) out.push(c);
@@ -206,11 +203,13 @@ export class Territories {
       }
       return out.slice(0, limit);
     }
-    const k = normalize(text);
+    // Same spelling rules as addresses: "St Omer" finds Saint-Omer.
+    const k = placeKey(text);
+    if (!k) return [];
     const scored: { t: Territory; s: number }[] = [];
     for (const t of this.byKey.values()) {
       if (!allowed(t)) continue;
-      const n = normalize(t.name);
+      const n = this.searchKey(t);
       let s = -1;
       if (n === k) s = 3;
       else if (n.startsWith(k)) s = 2;
@@ -223,6 +222,16 @@ export class Territories {
       .sort((a, b) => b.s - a.s || compareFr(a.t.name, b.t.name))
       .slice(0, limit)
       .map((x) => x.t);
+  }
+
+  private searchKeys = new Map<string, string>();
+  private searchKey(t: Territory): string {
+    let k = this.searchKeys.get(t.key);
+    if (k === undefined) {
+      k = placeKey(t.name);
+      this.searchKeys.set(t.key, k);
+    }
+    return k;
   }
 
   /** A readable label: "Lille (59)", "Nord (59)", "Hauts-de-France". */
