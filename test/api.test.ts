@@ -306,11 +306,9 @@ describe('GET /api/v1/structures/{id}', () => {
     expectError(await get(`/api/v1/structures/${ids.hidden.slug}`), 404, 'NOT_FOUND');
   });
 
-  // BUG: errors raised by Fastify's router before the route runs (a path that is not valid percent-encoding,
-  // a path parameter longer than maxParamLength = 100) are answered with Fastify's own body
-  // {"error":"Bad Request","code":"FST_ERR_…","message":"'…' is not a valid url component","statusCode":400}
-  // — not the API's {"error": {"code", "message" (French), "details"}} shape.
-  it.fails('a malformed or overlong identifier answers in the API error shape (BUG: Fastify framework errors bypass the error handler)', async () => {
+  // Regression: errors raised by Fastify's router before the route runs (invalid percent-encoding, a path
+  // parameter longer than maxParamLength) keep the API's error shape.
+  it('a malformed or overlong identifier answers in the API error shape', async () => {
     for (const url of ['/api/v1/structures/%E0%A4%A', `/api/v1/structures/${'a'.repeat(201)}`, `/api/v1/structures/by-siret/%E0%A4%A`]) {
       const res = await get(url);
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
@@ -416,10 +414,10 @@ describe('GET /api/v1/territories', () => {
     ['?q=', 'mots'],
     ['?q=%20%20', 'mots'],
     [`?q=${'a'.repeat(101)}`, 'mots'],
-    ['?q=lille&limit=0', 'limit'],
-    ['?q=lille&limit=51', 'limit'],
-    ['?q=lille&limit=abc', 'limit'],
-    ['?q=lille&type=pays', 'type'],
+    ['?q=lille&limit=0', 'nombre de suggestions'],
+    ['?q=lille&limit=51', 'nombre de suggestions'],
+    ['?q=lille&limit=abc', 'nombre de suggestions'],
+    ['?q=lille&type=pays', 'niveau de territoire'],
     ['?q=a&q=b', 'mots'],
   ])('400 INVALID_PARAMETERS for %j', async (query, field) => {
     const err = expectError(await get(`/api/v1/territories${query}`), 400, 'INVALID_PARAMETERS');
@@ -485,15 +483,13 @@ describe('OpenAPI', () => {
     expect(JSON.stringify(doc)).not.toMatch(/privateContact|private_contact|contact_name/i);
   });
 
-  // The API document also lists the HTML pages (/, /structures, /structures/{slug}, /accessibilite,
-  // /mentions-legales) as operations returning 200 with no schema: they are not part of the JSON API.
-  it.fails('documents only the JSON API (BUG: web pages are listed in the OpenAPI paths)', () => {
+  // Regression: HTML pages are not part of the JSON API document.
+  it('documents only the JSON API', () => {
     expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/api/v1/'))).toEqual([]);
   });
 
-  // /api/v1/territories answers 400 INVALID_PARAMETERS on bad q/type/limit, but its OpenAPI entry only
-  // declares 200: clients generated from the document do not know the error shape of that route.
-  it.fails('documents the 400 answer of /api/v1/territories (BUG: only 200 is declared)', () => {
+  // Regression: clients generated from the document know the error shape of the territories route.
+  it('documents the 400 answer of /api/v1/territories', () => {
     expect(Object.keys(doc.paths['/api/v1/territories'].get.responses)).toContain('400');
   });
 

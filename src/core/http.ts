@@ -14,7 +14,8 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 const FIELD_LABEL: Record<string, string> = {
   q: 'mots', kind: 'type', family: 'famille', sector: 'secteur', sectorGroup: 'groupe de secteurs', serviceType: 'type de prestation',
   department: 'département', region: 'région', epci: 'intercommunalité', commune: 'commune', lat: 'latitude', lon: 'longitude',
-  radiusKm: 'rayon', sort: 'tri', page: 'page', perPage: 'nombre par page',
+  radiusKm: 'rayon', sort: 'tri', page: 'page', perPage: 'nombre par page', limit: 'nombre de suggestions',
+  type: 'niveau de territoire', siret: 'SIRET', id: 'identifiant',
 };
 
 /** Turns an error into a status and body; pages render the same information as HTML. */
@@ -33,10 +34,24 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     };
   }
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = e.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : e.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-    return { status: e.statusCode, body: errorBody(code, 'Requête invalide.', e.message) };
+    const known: Record<number, [string, string]> = {
+      413: ['PAYLOAD_TOO_LARGE', 'La requête est trop volumineuse.'],
+      414: ['URI_TOO_LONG', 'L’adresse demandée est trop longue.'],
+      415: ['UNSUPPORTED_MEDIA_TYPE', 'Type de contenu non pris en charge.'],
+    };
+    const [code, message] = known[e.statusCode] ?? (e.code === 'FST_ERR_BAD_URL' ? ['BAD_URL', 'L’adresse demandée est mal formée.'] : ['BAD_REQUEST', 'Requête invalide.']);
+    return { status: e.statusCode, body: errorBody(code, message) };
   }
   return { status: 500, body: errorBody('INTERNAL_ERROR', 'Une erreur inattendue est survenue. Réessayez plus tard.') };
+}
+
+/** Errors Fastify raises before routing (malformed URL, overlong parameter): same shape as the others. */
+export function frameworkErrors(renderHtml: (status: number, body: ErrorBody, req: FastifyRequest) => string) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(err);
+    if (req.url.startsWith('/api/')) reply.status(status).send(body);
+    else reply.status(status).type('text/html; charset=utf-8').send(renderHtml(status, body, req));
+  };
 }
 
 export function installErrorHandling(app: FastifyInstance, renderHtml: (status: number, body: ErrorBody, req: FastifyRequest) => string): void {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorSchema } from '../directory/schemas.ts';
 import { loadTerritories, TYPE_LABEL } from './data.ts';
 
 const TYPES = ['commune', 'epci', 'departement', 'region'] as const;
@@ -35,7 +36,7 @@ export async function territoryRoutes(app: FastifyInstance) {
             .describe('Limiter à des niveaux : commune, epci, departement, region'),
           limit: z.coerce.number().int().min(1).max(50).default(10),
         }),
-        response: { 200: z.object({ items: z.array(TerritorySchema) }) },
+        response: { 200: z.object({ items: z.array(TerritorySchema) }), 400: ErrorSchema },
       },
     },
     async (req) => {
