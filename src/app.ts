@@ -8,11 +8,12 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROOT_DIR } from './core/config.ts';
-import { installErrorHandling } from './core/http.ts';
+import { frameworkErrors, installErrorHandling } from './core/http.ts';
 import type { Platform } from './core/platform.ts';
 import { directoryRoutes } from './modules/directory/routes.ts';
 import { referentialRoutes } from './modules/referentials/routes.ts';
 import { territoryRoutes } from './modules/territories/routes.ts';
+import { contentSecurityPolicy } from './web/csp.ts';
 import { errorPage, webRoutes } from './web/routes.ts';
 
 export async function buildApp(platform: Platform): Promise<FastifyInstance> {
@@ -20,6 +21,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     logger: { level: platform.config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     // Request lines are logged only when debugging: URLs may carry what people typed.
     logController: new LogController({ disableRequestLogging: platform.config.logLevel !== 'debug' }),
+    frameworkErrors: frameworkErrors(errorPage(platform)),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -37,12 +39,15 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
       servers: [{ url: platform.config.publicUrl }],
     },
     transform: jsonSchemaTransform,
+    // Only the JSON API is documented: its routes carry tags, web pages do not.
+    hideUntagged: true,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Security headers on every answer.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('Content-Security-Policy', contentSecurityPolicy(platform.config, req.url));
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'strict-origin-when-cross-origin');
     reply.header('X-Frame-Options', 'DENY');

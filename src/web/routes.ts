@@ -1,14 +1,30 @@
-// Web pages (placeholder until the DSFR pages land).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { escapeHtml } from '../core/html.ts';
+// Public web pages (DSFR), rendered on the server and readable without JavaScript.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFound } from '../core/errors.ts';
 import type { ErrorBody } from '../core/http.ts';
 import type { Platform } from '../core/platform.ts';
+import { getStructure } from '../modules/directory/service.ts';
+import { getReferentials } from '../modules/referentials/service.ts';
+import { homePage } from './home.ts';
+import { profilePage } from './profile.ts';
+import { resultsPage } from './results.ts';
+import { accessibilityPage, errorHtml, legalPage } from './static-pages.ts';
 
-export function errorPage(_p: Platform) {
-  return (status: number, body: ErrorBody, _req: FastifyRequest) =>
-    `<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur ${status}</title></head><body><main><h1>Erreur ${status}</h1><p>${escapeHtml(body.error.message)}</p></main></body></html>`;
+export function errorPage(p: Platform) {
+  return (status: number, body: ErrorBody, _req: FastifyRequest) => errorHtml(p.config, status, body.error.message);
 }
 
-export async function webRoutes(app: FastifyInstance, _p: Platform) {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Passerelles</title></head><body><main><h1>Passerelles</h1></main></body></html>'));
+const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
+
+export async function webRoutes(app: FastifyInstance, p: Platform) {
+  app.get('/', async (_req, reply) => sendHtml(reply, await homePage(p)));
+  app.get('/structures', async (req, reply) => resultsPage(p, req, reply));
+  app.get<{ Params: { slug: string } }>('/structures/:slug', async (req, reply) => {
+    const slug = req.params.slug;
+    const s = slug.length <= 200 ? await getStructure(p.db, { slug }) : null;
+    if (!s) throw notFound('Aucune structure ne correspond à cette adresse. Elle a peut-être été retirée de l’annuaire.');
+    return sendHtml(reply, profilePage(p.config, s, await getReferentials(p.db)));
+  });
+  app.get('/accessibilite', async (_req, reply) => sendHtml(reply, accessibilityPage(p.config)));
+  app.get('/mentions-legales', async (_req, reply) => sendHtml(reply, legalPage(p.config)));
 }
