@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   production: boolean;
   operatorName: string;
+  /** INSEE code of the operator's région: listed first in the filters. */
+  region: string;
   stateMarks: boolean;
 }
 
@@ -35,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     production: env.NODE_ENV === 'production',
     operatorName: env.OPERATOR_NAME ?? 'DREETS Hauts-de-France',
+    region: env.REGION ?? '32',
     stateMarks: (env.STATE_MARKS ?? 'on').toLowerCase() !== 'off',
   };
 }

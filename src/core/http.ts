@@ -11,8 +11,9 @@ export function errorBody(code: string, message: string, details?: unknown): Err
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
 
-const FIELD_LABEL: Record<string, string> = {
-  q: 'mots', kind: 'type', family: 'famille', sector: 'secteur', sectorGroup: 'groupe de secteurs', serviceType: 'type de prestation',
+/** French names of request parameters, for messages people read. */
+export const FIELD_LABEL: Record<string, string> = {
+  q: 'mots', kind: 'type de structure', family: 'famille', sector: 'secteur', sectorGroup: 'groupe de secteurs', serviceType: 'type de prestation',
   department: 'département', region: 'région', epci: 'intercommunalité', commune: 'commune', lat: 'latitude', lon: 'longitude',
   radiusKm: 'rayon', sort: 'tri', page: 'page', perPage: 'nombre par page', limit: 'nombre de suggestions',
   type: 'niveau de territoire', siret: 'SIRET', id: 'identifiant',

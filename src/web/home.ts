@@ -1,4 +1,5 @@
 // The home page: presentation, search form, quick links and figures.
+import { compareFr } from '../core/text.ts';
 import { html } from '../core/html.ts';
 import type { Platform } from '../core/platform.ts';
 import { SearchQuerySchema, searchStructures } from '../modules/directory/search.ts';
@@ -12,7 +13,7 @@ export async function homePage(p: Platform): Promise<string> {
   const all = await searchStructures(p.db, SearchQuerySchema.parse({ perPage: 1 }));
   const families = all.facets.families;
   const kinds = all.facets.kinds;
-  const groups = [...all.facets.sectorGroups].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'fr')).slice(0, 8);
+  const groups = [...all.facets.sectorGroups].sort((a, b) => b.count - a.count || compareFr(a.label, b.label)).slice(0, 8);
   const familyTile = (family: 'insertion' | 'handicap', text: string) => {
     const n = families.find((f) => f.value === family)?.count ?? 0;
     return html`<div class="fr-col-12 fr-col-md-6">

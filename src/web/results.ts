@@ -12,16 +12,12 @@ import { communeField, textField } from './fields.ts';
 import { countLabel, formatNumber } from './format.ts';
 import { layout } from './layout.ts';
 import { dataScript, mapData, type MapMarker } from './map.ts';
+import { FIELD_LABEL } from '../core/http.ts';
+import { compareFr } from '../core/text.ts';
 import { apiQuery, type FormState, queryString, readState, resolveStateCommune } from './search-state.ts';
 
-const DEMO_REGION = '32';
 const RADII = [5, 10, 20, 30, 50, 100];
 
-const FIELD_LABEL: Record<string, string> = {
-  q: 'mots', kind: 'type de structure', family: 'famille', sectorGroup: 'groupe de secteurs', sector: 'secteur',
-  serviceType: 'type de prestation', department: 'département', region: 'région', epci: 'intercommunalité',
-  commune: 'commune', lat: 'latitude', lon: 'longitude', radiusKm: 'rayon', sort: 'tri', page: 'page', perPage: 'nombre par page',
-};
 
 const valuesOf = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
@@ -64,7 +60,7 @@ export async function resultsPage(p: Platform, req: FastifyRequest, reply: Fasti
 <div class="fr-grid-row fr-grid-row--gutters">
 <div class="fr-col-12 fr-col-md-4">
 ${result ? html`<p class="fr-hidden-md"><a class="fr-link fr-icon-arrow-down-line fr-link--icon-right" href="#resultats-titre">Aller aux résultats (${countLabel(result.total)})</a></p>` : ''}
-${filters(state, refs, result)}
+${filters(state, refs, result, p.config.region)}
 </div>
 <div class="fr-col-12 fr-col-md-8">
 ${error ? alert('error', 'La recherche n’a pas pu aboutir', error) : ''}
@@ -118,12 +114,12 @@ ${o.body}
 /** Values of a repeatable parameter beyond the first, kept as hidden inputs so a single select does not lose them. */
 const extraHidden = (name: string, values: string[]) => values.slice(1).map((v) => html`<input type="hidden" name="${name}" value="${v}">`);
 
-function filters(state: FormState, refs: Referentials, result: SearchResult | null): Html {
+function filters(state: FormState, refs: Referentials, result: SearchResult | null, homeRegion: string): Html {
   const territories = loadTerritories();
   const f = result?.facets;
-  const regions = territories.all('region').sort((a, b) => a.name.localeCompare(b.name, 'fr'));
-  const home = regions.find((r) => r.code === DEMO_REGION);
-  const others = regions.filter((r) => r.code !== DEMO_REGION);
+  const regions = territories.all('region').sort((a, b) => compareFr(a.name, b.name));
+  const home = regions.find((r) => r.code === homeRegion);
+  const others = regions.filter((r) => r.code !== homeRegion);
   const deps = territories.all('departement').sort((a, b) => a.code.localeCompare(b.code));
   const depOption = (d: (typeof deps)[number]): Option => ({ value: d.code, label: withCount(territories.label(d), countOf(f?.departments, d.code)) });
   const regionOption = (r: (typeof regions)[number]): Option => ({ value: r.code, label: r.name });
