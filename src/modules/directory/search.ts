@@ -293,7 +293,8 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
   // Candidates come in the default order and Array.prototype.sort is stable: only the leading keys are compared.
   if (q.sort === 'name') hits.sort((x, y) => x.s.nameOrder - y.s.nameOrder);
   else if (q.sort === 'distance') hits.sort((x, y) => (x.distance ?? Infinity) - (y.distance ?? Infinity) || x.s.nameOrder - y.s.nameOrder);
-  else if (ranks || place) hits.sort((x, y) => y.rank - x.rank || y.placeScore - x.placeScore || (x.distance ?? Infinity) - (y.distance ?? Infinity));
+  // Relevance: located in the place first, then served by a local activity, then by words, then nearest.
+  else if (ranks || place) hits.sort((x, y) => y.placeScore - x.placeScore || y.rank - x.rank || (x.distance ?? Infinity) - (y.distance ?? Infinity));
   const page = hits.slice((q.page - 1) * q.perPage, q.page * q.perPage);
   const items: SearchItem[] = page.map(({ s, distance }) => {
     const item: SearchItem = {
