@@ -25,6 +25,7 @@ ${s.brand ? html`<p class="fr-text--lead fr-mb-1w">Nom commercial : ${s.brand}</
 ${s.commune ? html`<p class="fr-icon-map-pin-2-line fr-mb-0">${communeLabel(s)}</p>` : ''}
 </div>
 ${s.isDemo ? demoNotice() : ''}
+${s.active ? '' : inactiveNotice()}
 <div class="fr-grid-row fr-grid-row--gutters">
 <div class="fr-col-12 fr-col-md-8">
 ${kindSection(s)}
@@ -50,6 +51,15 @@ function demoNotice(): Html {
   return html`<div class="fr-alert fr-alert--warning fr-mb-4w">
 <h2 class="fr-alert__title">Données de démonstration</h2>
 <p>Cette structure est fictive : elle a été générée pour présenter la plateforme. Son SIRET, son adresse et ses contacts n’existent pas.</p>
+</div>`;
+}
+
+// An inactive structure (convention ended, closed) keeps its page, so that a link or a SIRET check still
+// answers, but it is said plainly and it no longer appears in searches.
+function inactiveNotice(): Html {
+  return html`<div class="fr-alert fr-alert--info fr-mb-4w">
+<h2 class="fr-alert__title">Structure inactive</h2>
+<p>Selon la source des données, cette structure n’est plus active (conventionnement terminé ou activité arrêtée). Elle n’apparaît plus dans les recherches.</p>
 </div>`;
 }
 
@@ -140,7 +150,7 @@ ${definitionList([
   ['SIRET', s.siret],
   ['SIREN', s.siren],
   ['Forme juridique', s.legalForm],
-  ['Code NAF', s.nafCode],
+  ['Code NAF', s.nafCode ? (s.nafLabel ? `${s.nafCode} — ${s.nafLabel}` : s.nafCode) : null],
   ['Adresse', address.length ? html`${address.map((l, i) => html`${i ? html`<br>` : ''}${l}`)}` : null],
   ['Territoire', [dep ? territories.label(dep) : null, region?.name].filter(Boolean).join(', ') || null],
 ])}

@@ -15,6 +15,7 @@ const S = {
   arras: siret(104),
   minimal: siret(105),
   demo: siret(106),
+  closed: siret(107),
 };
 
 async function get(url: string) {
@@ -120,9 +121,13 @@ beforeAll(async () => {
       line: 6,
       input: structure({ siret: S.demo, name: 'Structure Fictive Démo', kind: 'GEIQ', communeCode: '60057', source: 'demo', isDemo: true, sourceUpdatedAt: '2026-11-01' }),
     },
+    {
+      line: 7,
+      input: structure({ siret: S.closed, name: 'Atelier Fermé', kind: 'ESAT', nafCode: '88.10C', communeCode: '59350', active: false }),
+    },
   ]);
   expect(report.rejected).toEqual([]);
-  expect(report.created).toBe(6);
+  expect(report.created).toBe(7);
 });
 
 afterAll(async () => {
@@ -420,6 +425,16 @@ describe('profile page', () => {
     const { body } = await get(`/structures/${await slugOf(S.demo)}`);
     expect(body).toContain('<h2 class="fr-alert__title">Données de démonstration</h2>');
     expect(text(body)).toContain('Données de démonstration (fictives)');
+  });
+
+  it('names the NAF code and says plainly when a structure is inactive', async () => {
+    const { status, body } = await get(`/structures/${await slugOf(S.closed)}`);
+    expect(status).toBe(200);
+    expect(text(body)).toContain('88.10C — Aide par le travail');
+    expect(body).toContain('<h2 class="fr-alert__title">Structure inactive</h2>');
+    expect((await get(`/structures/${await slugOf(S.lille)}`)).body).not.toContain('Structure inactive');
+    // …and it is not in the results.
+    expect(cardNames((await get('/structures?q=Atelier%20Ferm%C3%A9')).body)).not.toContain('Atelier Fermé');
   });
 
   it('answers a DSFR 404 page for an unknown slug', async () => {
