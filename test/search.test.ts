@@ -620,7 +620,10 @@ describe('changes are seen by the next search', () => {
     expect(await names({ q: 'vannerie' })).toEqual([]);
     expect(await names({ sector: NET })).not.toContain('Romeo Temporaire');
 
+    // Active again, but an import that does not say "hidden" keeps the moderation decision.
     expect((await importStructures(db, [{ line: 1, input: romeo }])).updated).toBe(1);
+    expect(await names({ q: 'vannerie' })).toEqual([]);
+    expect((await importStructures(db, [{ line: 1, input: { ...romeo, hidden: false } }])).updated).toBe(1);
     expect(await names({ q: 'vannerie' })).toEqual(['Romeo Temporaire']);
     expect((await importStructures(db, [{ line: 1, input: { ...romeo, hidden: true } }])).updated).toBe(1);
     expect(await names({ q: 'vannerie' })).toEqual([]);

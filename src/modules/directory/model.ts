@@ -47,6 +47,8 @@ export const StructureInputSchema = z.object({
   postalCode: optText(10),
   communeCode: optText(5),
   communeName: optText(200),
+  /** Helps to find the commune from its name when the postal code is missing or shared. */
+  department: optText(3),
   lat: z.number().min(-90).max(90).optional().nullable(),
   lon: z.number().min(-180).max(180).optional().nullable(),
   website: optText(2000),
@@ -71,7 +73,8 @@ export const StructureInputSchema = z.object({
   sourceUpdatedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().nullable(),
   isDemo: z.boolean().default(false),
   active: z.boolean().default(true),
-  hidden: z.boolean().default(false),
+  /** Moderation: undefined keeps what is stored (false for a new structure); imports never give it. */
+  hidden: z.boolean().optional(),
 });
 export type StructureInput = z.input<typeof StructureInputSchema>;
 export type StructureValid = z.output<typeof StructureInputSchema>;

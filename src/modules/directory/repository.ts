@@ -45,7 +45,8 @@ export interface PreparedStructure {
     source_updated_at: string | null;
     is_demo: boolean;
     active: boolean;
-    hidden: boolean;
+    /** null: keep the stored value (false for a new structure). */
+    hidden: boolean | null;
   };
   privateContact: { name: string | null; email: string | null; phone: string | null } | null;
   activities:
@@ -70,7 +71,14 @@ const COLUMNS = [
 
 function value(row: PreparedStructure['row'], c: (typeof COLUMNS)[number]): unknown {
   const v = row[c];
+  if (c === 'hidden') return v ?? false;
   return c === 'commitments' ? JSON.stringify(v) : v;
+}
+
+/** SET clause of an update: a null "hidden" keeps the stored moderation decision. */
+function setClause(row: PreparedStructure['row'], c: (typeof COLUMNS)[number]) {
+  if (c === 'hidden') return sql`hidden = coalesce(${row.hidden}::boolean, hidden)`;
+  return sql`${sql.raw(c)} = ${value(row, c)}`;
 }
 
 /** Finds existing structures by SIRET: what a write would do, without writing. */
@@ -115,7 +123,7 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
     } else if (mergedHash(e.content_hash, item) === e.content_hash) outcomes.push('unchanged');
     else {
       outcomes.push('updated');
-      const sets = sql.join(COLUMNS.map((c) => sql`${sql.raw(c)} = ${value(item.row, c)}`));
+      const sets = sql.join(COLUMNS.map((c) => setClause(item.row, c)));
       await tx.query(sql`UPDATE structures SET ${sets}, content_hash = ${mergedHash(e.content_hash, item)}, updated_at = now() WHERE id = ${e.id}`);
       touched.push({ id: e.id, item });
     }

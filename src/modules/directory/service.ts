@@ -59,7 +59,7 @@ export function prepareStructure(
     return { ok: false, error: { code: 'INVALID_FIELD', reason: `champ « ${first.path.join('.')} » invalide : ${first.message}` } };
   }
   const v = parsed.data;
-  const commune = territories.resolveCommune({ code: v.communeCode, postalCode: v.postalCode, city: v.communeName });
+  const commune = territories.resolveCommune({ code: v.communeCode, postalCode: v.postalCode, city: v.communeName, department: v.department });
   if (!commune) {
     const what = [v.communeCode, v.postalCode, v.communeName].filter(Boolean).join(' ');
     return { ok: false, error: { code: 'UNKNOWN_COMMUNE', reason: what ? `commune inconnue : « ${what} »` : 'commune manquante' } };
@@ -114,7 +114,7 @@ export function prepareStructure(
     source_updated_at: v.sourceUpdatedAt || null,
     is_demo: v.isDemo,
     active: v.active,
-    hidden: v.hidden,
+    hidden: v.hidden ?? null,
   };
   const pc = v.privateContact;
   const privateContact = pc && (pc.name || pc.email || pc.phone) ? { name: pc.name || null, email: pc.email || null, phone: pc.phone || null } : null;
@@ -133,6 +133,8 @@ export function prepareStructure(
 export interface ImportLine {
   /** Line or record number in the file, as a person would count it. */
   line: number;
+  /** The SIRET as read, when the line could not be read further (for the report). */
+  siret?: string;
   input?: StructureInput;
   /** Set by a parser when the line could not even be read. */
   error?: Rejection;
@@ -164,7 +166,7 @@ export async function importStructures(
   const firstLineOf = new Map<string, number>();
   for (const l of lines) {
     if (l.error || !l.input) {
-      rejected.push({ line: l.line, siret: null, ...(l.error ?? { code: 'INVALID_LINE', reason: 'ligne illisible' }) });
+      rejected.push({ line: l.line, siret: l.siret ?? null, ...(l.error ?? { code: 'INVALID_LINE', reason: 'ligne illisible' }) });
       continue;
     }
     const p = prepareStructure(l.input, refs, territories);

@@ -208,7 +208,7 @@ export async function readCsvFile(file: string): Promise<ImportLine[]> {
       }
       const row: Row = {};
       for (const [i, name] of columns) row[name] = unprotectFormula((cells[i] ?? '').trim());
-      lines.push(toLine(start, () => csvToInput(row, present, vocab)));
+      lines.push(toLine(start, () => csvToInput(row, present, vocab), row.siret));
     }
   } catch (err) {
     records.destroy();

@@ -79,7 +79,7 @@ export async function readDataInclusionFile(file: string): Promise<ImportLine[]>
   };
   for await (const item of readJsonRecords(file, shape)) {
     if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => dataInclusionToInput(item.value as JsonRecord)));
+    else lines.push(toLine(item.line, () => dataInclusionToInput(item.value as JsonRecord), (item.value as JsonRecord).siret));
   }
   return lines;
 }

@@ -33,6 +33,7 @@ describe('les emplois reader', () => {
         address: "1 rue de l'Exemple",
         postalCode: '44350',
         communeName: 'Guérande',
+        department: '44',
         website: 'https://example.org',
         publicEmail: 'contact@example.org',
         publicPhone: '0240000000',

@@ -30,6 +30,7 @@ export function emploisToInput(r: JsonRecord): StructureInput {
     address: joinAddress(text(r, 'addresse_ligne_1'), text(r, 'addresse_ligne_2')),
     postalCode: text(r, 'code_postal'),
     communeName: text(r, 'ville'),
+    department: text(r, 'departement'),
     website: text(r, 'site_web'),
     publicEmail: text(r, 'courriel'),
     publicPhone: text(r, 'telephone'),
@@ -49,7 +50,7 @@ export async function readEmploisFile(file: string): Promise<ImportLine[]> {
   };
   for await (const item of readJsonRecords(file, shape)) {
     if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => emploisToInput(item.value as JsonRecord)));
+    else lines.push(toLine(item.line, () => emploisToInput(item.value as JsonRecord), (item.value as JsonRecord).siret));
   }
   return lines;
 }

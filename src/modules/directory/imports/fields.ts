@@ -78,11 +78,12 @@ export function isoDate(rec: JsonRecord, key: string): string | null {
 export const joinAddress = (...parts: (string | null)[]) => parts.filter(Boolean).join(', ') || null;
 
 /** Builds an import line, turning a FieldError into a line error (the reader keeps going). */
-export function toLine(line: number, build: () => StructureInput): ImportLine {
+export function toLine(line: number, build: () => StructureInput, siret?: unknown): ImportLine {
   try {
     return { line, input: build() };
   } catch (err) {
-    if (err instanceof FieldError) return { line, error: { code: err.code, reason: err.reason } };
+    const known = typeof siret === 'string' && siret.trim() ? { siret: siret.trim() } : {};
+    if (err instanceof FieldError) return { line, ...known, error: { code: err.code, reason: err.reason } };
     throw err;
   }
 }

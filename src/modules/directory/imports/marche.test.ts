@@ -46,7 +46,7 @@ describe('Le Marché reader', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0].input).toMatchObject({ kind: 'ESAT', website: 'esat-littoral.example.org', networks: [], labels: [] });
     expect(lines[0].input?.activities).toBeUndefined();
-    expect(lines[1]).toEqual({ line: 2, error: { code: 'UNKNOWN_KIND', reason: 'type de structure inconnu : « OPCS »' } });
+    expect(lines[1]).toEqual({ line: 2, siret: '90015838000015', error: { code: 'UNKNOWN_KIND', reason: 'type de structure inconnu : « OPCS »' } });
   });
 
   it('reports wrong types with the field name', async () => {

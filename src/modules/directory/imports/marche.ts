@@ -91,6 +91,7 @@ export function marcheToInput(r: JsonRecord, vocab: Vocabulary): StructureInput 
     address: text(r, 'address'),
     postalCode,
     communeName: text(r, 'city'),
+    department,
     website: text(r, 'contact_website'),
     networks,
     labels,
@@ -113,7 +114,7 @@ export async function readMarcheFile(file: string): Promise<ImportLine[]> {
   };
   for await (const item of readJsonRecords(file, shape)) {
     if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => marcheToInput(item.value as JsonRecord, vocab)));
+    else lines.push(toLine(item.line, () => marcheToInput(item.value as JsonRecord, vocab), (item.value as JsonRecord).siret));
   }
   return lines;
 }
