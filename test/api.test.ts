@@ -213,7 +213,7 @@ describe('GET /api/v1/structures: bad parameters answer 400 with a stable code',
 
   it('several bad parameters are all named', async () => {
     const err = expectError(await get('/api/v1/structures?kind=ZZ&perPage=500'), 400, 'INVALID_PARAMETERS');
-    expect(err.message).toBe('Paramètres invalides : type, nombre par page.');
+    expect(err.message).toBe('Paramètres invalides : type de structure, nombre par page.');
   });
 
   it('unknown sectors and territories say which value is wrong', async () => {

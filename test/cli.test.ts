@@ -53,7 +53,7 @@ describe('passerelles import / export structures', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Import refusé : rien n’a été écrit');
     expect(r.stdout).toContain('  rejetées      : 16');
-    expect(r.stdout).toContain('    ligne 3 : colonne « etp » : nombre attendu (reçu : « abc ») [INVALID_FIELD]');
+    expect(r.stdout).toContain('    ligne 3 (SIRET 70000140700019) : colonne « etp » : nombre attendu (reçu : « abc ») [INVALID_FIELD]');
     expect(r.stdout).toContain('    ligne 4 (SIRET 70000137000019) : SIRET en double dans le fichier (déjà ligne 2) [DUPLICATE_SIRET]');
   }, TIMEOUT);
 
@@ -98,7 +98,7 @@ describe('passerelles import / export structures', () => {
     expect(emplois.stdout).toContain('  créées        : 3');
     const di = await run('import', 'structures', '--format', 'data-inclusion', fixture('data-inclusion/structures.json'));
     expect(di.code).toBe(1);
-    expect(di.stdout).toContain('    ligne 4 : aucun réseau porteur ne correspond à un type de structure de l’annuaire (reçu : mission-locale) [UNKNOWN_KIND]');
+    expect(di.stdout).toContain('    ligne 4 (SIRET 90020589400018) : aucun réseau porteur ne correspond à un type de structure de l’annuaire (reçu : mission-locale) [UNKNOWN_KIND]');
   }, TIMEOUT);
 
   it('exports CSV to a file and data·inclusion to stdout, without private contacts', async () => {
