@@ -3,17 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli.ts');
-const { AppError } = await import('../src/core/errors.ts');
-try {
-  const code = await main(process.argv.slice(2));
-  if (code >= 0) process.exitCode = code;
-} catch (err) {
-  if (err instanceof AppError) {
-    console.error(`Erreur : ${err.message} [${err.code}]`);
-    process.exitCode = 2;
-  } else {
-    console.error(err);
-    process.exitCode = 1;
-  }
-}
+const { run } = await import('../src/cli.ts');
+await run(process.argv.slice(2));

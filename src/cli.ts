@@ -124,19 +124,20 @@ export async function main(argv: string[]): Promise<number> {
   return 2;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      if (code >= 0) process.exitCode = code;
-    },
-    (err) => {
-      if (err instanceof AppError) {
-        console.error(`Erreur : ${err.message} [${err.code}]`);
-        process.exitCode = 2;
-      } else {
-        console.error(err);
-        process.exitCode = 1;
-      }
-    },
-  );
+/** Runs a command line and sets the exit code: 0 done, 1 rejected lines or unexpected error, 2 bad usage. */
+export async function run(argv: string[]): Promise<void> {
+  try {
+    const code = await main(argv);
+    if (code >= 0) process.exitCode = code;
+  } catch (err) {
+    if (err instanceof AppError) {
+      console.error(`Erreur : ${err.message} [${err.code}]`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));

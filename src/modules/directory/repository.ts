@@ -4,6 +4,41 @@ import { sql } from '../../core/sql.ts';
 import { bulk } from '../referentials/service.ts';
 import type { Area, Commitment, KindCode, ServiceTypeCode } from './model.ts';
 
+/** The columns of a structure that an input sets (see COLUMNS). */
+export interface StructureFields {
+  name: string;
+  brand: string | null;
+  kind: KindCode;
+  legal_form: string | null;
+  naf_code: string | null;
+  description: string | null;
+  address: string | null;
+  postal_code: string | null;
+  commune_code: string | null;
+  commune_name: string | null;
+  department_code: string | null;
+  region_code: string | null;
+  epci_code: string | null;
+  lat: number | null;
+  lon: number | null;
+  website: string | null;
+  public_email: string | null;
+  public_phone: string | null;
+  etp: number | null;
+  employees_insertion: number | null;
+  employees_permanent: number | null;
+  year_founded: number | null;
+  labels: string[];
+  networks: string[];
+  commitments: Commitment[];
+  client_references: string[];
+  source: string;
+  source_id: string | null;
+  source_updated_at: string | null;
+  is_demo: boolean;
+  active: boolean;
+}
+
 /** A structure ready to be written: validated, geocoded, with its activities' keys computed. */
 export interface PreparedStructure {
   siret: string;
@@ -13,41 +48,8 @@ export interface PreparedStructure {
    * A part the input does not give (null) keeps what is stored, and does not count as a change.
    */
   hashes: { row: string; activities: string | null; contact: string | null };
-  row: {
-    name: string;
-    brand: string | null;
-    kind: KindCode;
-    legal_form: string | null;
-    naf_code: string | null;
-    description: string | null;
-    address: string | null;
-    postal_code: string | null;
-    commune_code: string | null;
-    commune_name: string | null;
-    department_code: string | null;
-    region_code: string | null;
-    epci_code: string | null;
-    lat: number | null;
-    lon: number | null;
-    website: string | null;
-    public_email: string | null;
-    public_phone: string | null;
-    etp: number | null;
-    employees_insertion: number | null;
-    employees_permanent: number | null;
-    year_founded: number | null;
-    labels: string[];
-    networks: string[];
-    commitments: Commitment[];
-    client_references: string[];
-    source: string;
-    source_id: string | null;
-    source_updated_at: string | null;
-    is_demo: boolean;
-    active: boolean;
-    /** null: keep the stored value (false for a new structure). */
-    hidden: boolean | null;
-  };
+  /** null hidden: keep the stored moderation decision (false for a new structure). */
+  row: StructureFields & { hidden: boolean | null };
   privateContact: { name: string | null; email: string | null; phone: string | null } | null;
   activities:
     | {
@@ -225,42 +227,11 @@ export async function refreshLexicon(tx: Queryable): Promise<void> {
   await tx.query('SELECT refresh_search_lexicon()');
 }
 
-export interface StructureRow {
+export interface StructureRow extends StructureFields {
   id: string;
   slug: string;
   siret: string;
   siren: string;
-  name: string;
-  brand: string | null;
-  kind: KindCode;
-  legal_form: string | null;
-  naf_code: string | null;
-  description: string | null;
-  address: string | null;
-  postal_code: string | null;
-  commune_code: string | null;
-  commune_name: string | null;
-  department_code: string | null;
-  region_code: string | null;
-  epci_code: string | null;
-  lat: number | null;
-  lon: number | null;
-  website: string | null;
-  public_email: string | null;
-  public_phone: string | null;
-  etp: number | null;
-  employees_insertion: number | null;
-  employees_permanent: number | null;
-  year_founded: number | null;
-  labels: string[];
-  networks: string[];
-  commitments: Commitment[];
-  client_references: string[];
-  source: string;
-  source_id: string | null;
-  source_updated_at: string | null;
-  is_demo: boolean;
-  active: boolean;
   hidden: boolean;
   created_at: Date;
   updated_at: Date;
