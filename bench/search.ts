@@ -1,12 +1,15 @@
-// npm run bench:search — 10,000 structures (~25,000 activities), 20+ representative searches through the
-// HTTP API, p50/p95 on PGlite and PostgreSQL, the in-process and bare SQL time of the same searches for the
-// ratio, and throughput with 10 concurrent clients (autocannon). Figures go to bench/results/search.json.
+// npm run bench:search — 10,000 structures (~23,000 activities), 22 representative searches through the
+// HTTP API of the platform started in its own process, p50/p95 on PGlite and PostgreSQL, the in-process and
+// bare SQL time of the same searches for the ratio, and throughput with 10 concurrent clients (autocannon).
+// Figures go to bench/results/search.json.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import autocannon from 'autocannon';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/core/config.ts';
+import { ROOT_DIR } from '../src/core/config.ts';
 import type { Db, Query, Queryable } from '../src/core/db.ts';
 import { generateDemo } from '../src/modules/directory/demo.ts';
 import { SearchQuerySchema, searchStructures } from '../src/modules/directory/search.ts';
+import { setSearchCaches } from '../src/modules/directory/snapshot.ts';
 import { importStructures } from '../src/modules/directory/service.ts';
 import { freshDb, ms, percentile, pgAvailable, writeResults } from './lib.ts';
 
@@ -73,9 +76,33 @@ function timed(db: Db): { db: Db; take: () => number } {
   };
 }
 
+/** Starts the platform in its own process (as in production) and waits until it answers. */
+async function startServer(env: Record<string, string>): Promise<{ base: string; stop: () => Promise<void> }> {
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const child = spawn('node', [path.join(ROOT_DIR, 'bin/passerelles.js'), 'start'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO: 'off', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`${base}/api/v1/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 async function runEngine(engine: 'pglite' | 'pg') {
   console.log(`\n=== ${engine === 'pg' ? 'PostgreSQL' : 'PGlite'} ===`);
-  const { db } = await freshDb(engine);
+  const { db, url, dataDir } = await freshDb(engine);
   const inputs = await generateDemo(db, COUNT, 7);
   let t = performance.now();
   const report = await importStructures(db, inputs.map((input, i) => ({ line: i + 1, input })));
@@ -84,38 +111,52 @@ async function runEngine(engine: 'pglite' | 'pg') {
   console.log(`loaded ${report.created} structures, ${acts?.n} activities in ${(loadMs / 1000).toFixed(1)} s`);
   if (db.driver === 'pg') await db.exec('ANALYZE');
 
-  const app = await buildApp({ db, config: loadConfig({ LOG_LEVEL: 'silent', DEMO: 'off' }) });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-
-  // Warm-up: every search once, through HTTP.
-  for (const s of SEARCHES) {
-    const r = await fetch(`${base}/api/v1/structures?${s}`);
-    if (r.status !== 200) throw new Error(`${s}: HTTP ${r.status} ${await r.text()}`);
-    await r.arrayBuffer();
-  }
-  const http: number[] = [];
+  // In process: the search function itself, without and with the per-version caches (words, places), and the
+  // time spent in SQL by the same searches without caches (the bare SQL baseline).
   const inproc: number[] = [];
+  const cold: number[] = [];
   const sqlTimes: number[] = [];
   const probe = timed(db);
-  const perSearch: Record<string, { http: number[]; sql: number[] }> = {};
+  const queries = SEARCHES.map((s) => SearchQuerySchema.parse(Object.fromEntries(groupParams(s))));
+  await searchStructures(probe.db, queries[0]); // loads the snapshot
+  setSearchCaches(false);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const s of SEARCHES) {
-      t = performance.now();
-      const r = await fetch(`${base}/api/v1/structures?${s}`);
-      await r.arrayBuffer();
-      const h = performance.now() - t;
-      http.push(h);
-      const query = SearchQuerySchema.parse(Object.fromEntries(groupParams(s)));
+    for (const query of queries) {
       probe.take();
       t = performance.now();
       await searchStructures(probe.db, query);
+      cold.push(performance.now() - t);
+      sqlTimes.push(probe.take());
+    }
+  }
+  setSearchCaches(true);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const query of queries) {
+      t = performance.now();
+      await searchStructures(probe.db, query);
       inproc.push(performance.now() - t);
-      const sq = probe.take();
-      sqlTimes.push(sq);
-      perSearch[s] ??= { http: [], sql: [] };
-      perSearch[s].http.push(h);
-      perSearch[s].sql.push(sq);
+    }
+  }
+  await db.close();
+
+  // Through HTTP, against the platform started in its own process on the same database.
+  const server = await startServer(engine === 'pg' ? { DATABASE_URL: url as string } : { DATA_DIR: dataDir as string });
+  const http: number[] = [];
+  const perSearch: Record<string, number[]> = {};
+  for (const s of SEARCHES) {
+    const r = await fetch(`${server.base}/api/v1/structures?${s}`);
+    if (r.status !== 200) throw new Error(`${s}: HTTP ${r.status} ${await r.text()}`);
+    await r.arrayBuffer();
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of SEARCHES) {
+      t = performance.now();
+      const r = await fetch(`${server.base}/api/v1/structures?${s}`);
+      await r.arrayBuffer();
+      const h = performance.now() - t;
+      http.push(h);
+      perSearch[s] ??= [];
+      perSearch[s].push(h);
     }
   }
   const latency = {
@@ -125,19 +166,21 @@ async function runEngine(engine: 'pglite' | 'pg') {
     httpP95: percentile(http, 95),
     inProcessP50: percentile(inproc, 50),
     inProcessP95: percentile(inproc, 95),
+    noCacheP50: percentile(cold, 50),
+    noCacheP95: percentile(cold, 95),
     sqlP50: percentile(sqlTimes, 50),
     sqlP95: percentile(sqlTimes, 95),
   };
   console.log(`HTTP end to end   p50 ${ms(latency.httpP50)}  p95 ${ms(latency.httpP95)}`);
-  console.log(`in process        p50 ${ms(latency.inProcessP50)}  p95 ${ms(latency.inProcessP95)}`);
-  console.log(`SQL (sum/search)  p50 ${ms(latency.sqlP50)}  p95 ${ms(latency.sqlP95)}  → HTTP/SQL p50 ratio ${(latency.httpP50 / latency.sqlP50).toFixed(2)}`);
+  console.log(`in process        p50 ${ms(latency.inProcessP50)}  p95 ${ms(latency.inProcessP95)}  (without caches: p50 ${ms(latency.noCacheP50)}, p95 ${ms(latency.noCacheP95)})`);
+  console.log(`bare SQL          p50 ${ms(latency.sqlP50)}  p95 ${ms(latency.sqlP95)}  (statements of one search without caches) → HTTP/SQL p50 ratio ${(latency.httpP50 / latency.sqlP50).toFixed(2)}`);
   const slowest = Object.entries(perSearch)
-    .map(([s, v]) => ({ search: s, httpP50: percentile(v.http, 50), sqlP50: percentile(v.sql, 50) }))
+    .map(([s, v]) => ({ search: s, httpP50: percentile(v, 50) }))
     .sort((a, b) => b.httpP50 - a.httpP50);
-  for (const x of slowest.slice(0, 5)) console.log(`  slowest: ${ms(x.httpP50)} (sql ${ms(x.sqlP50)})  ${x.search}`);
+  for (const x of slowest.slice(0, 3)) console.log(`  slowest: ${ms(x.httpP50)}  ${x.search}`);
 
   const result = await autocannon({
-    url: base,
+    url: server.base,
     connections: 10,
     duration: DURATION,
     requests: SEARCHES.map((s) => ({ method: 'GET', path: `/api/v1/structures?${s}` })),
@@ -152,10 +195,23 @@ async function runEngine(engine: 'pglite' | 'pg') {
     non2xx: result.non2xx,
     errors: result.errors,
   };
-  console.log(`throughput (10 clients, ${DURATION} s): ${throughput.requestsPerSecondMean.toFixed(0)} req/s mean, median ${throughput.requestsPerSecondMedian} req/s, latency p50 ${throughput.latencyP50} ms, non-2xx ${throughput.non2xx}`);
-  await app.close();
-  await db.close();
-  return { engine, structures: report.created, activities: acts?.n, loadSeconds: loadMs / 1000, latency, throughput, slowest };
+  console.log(`throughput (10 clients, ${DURATION} s, 1 web process): ${throughput.requestsPerSecondMean.toFixed(0)} req/s mean, median ${throughput.requestsPerSecondMedian} req/s, latency p50 ${throughput.latencyP50} ms, non-2xx ${throughput.non2xx}`);
+  await server.stop();
+  // With a server database, the platform scales out: the same measure with 2 web processes (WEB_CONCURRENCY).
+  let scaledOut: typeof throughput | null = null;
+  if (engine === 'pg') {
+    const two = await startServer({ DATABASE_URL: url as string, WEB_CONCURRENCY: '2' });
+    const r2 = await autocannon({
+      url: two.base,
+      connections: 10,
+      duration: DURATION,
+      requests: SEARCHES.map((s) => ({ method: 'GET', path: `/api/v1/structures?${s}` })),
+    });
+    scaledOut = { ...throughput, requestsPerSecondMean: r2.requests.average, requestsPerSecondMedian: r2.requests.p50, latencyP50: r2.latency.p50, latencyP97_5: r2.latency.p97_5, non2xx: r2.non2xx, errors: r2.errors };
+    console.log(`throughput (10 clients, ${DURATION} s, 2 web processes): ${scaledOut.requestsPerSecondMean.toFixed(0)} req/s mean, median ${scaledOut.requestsPerSecondMedian} req/s, latency p50 ${scaledOut.latencyP50} ms, non-2xx ${scaledOut.non2xx}`);
+    await two.stop();
+  }
+  return { engine, structures: report.created, activities: acts?.n, loadSeconds: loadMs / 1000, latency, throughput, scaledOut, slowest };
 }
 
 function groupParams(s: string): [string, string | string[]][] {

@@ -11,11 +11,12 @@ export interface Platform {
   config: Config;
 }
 
-export async function openPlatform(config: Config, log: (msg: string) => void = () => {}): Promise<Platform> {
+export async function openPlatform(config: Config, log: (msg: string) => void = () => {}, opts: { setup?: boolean } = {}): Promise<Platform> {
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  loadTerritories();
+  if (opts.setup === false) return { db, config };
   const applied = await migrate(db);
   if (applied.length) log(`Migrations appliquées : ${applied.join(', ')}`);
-  loadTerritories();
   await seedReferentials(db);
   if (config.demo) {
     const report = await seedDemo(db);

@@ -7,9 +7,9 @@ import { type Sql, sql } from '../../core/sql.ts';
 import { compareFr, normalize } from '../../core/text.ts';
 import { FAMILY_LABEL, getReferentials, type Referentials } from '../referentials/service.ts';
 import { distanceKm, loadTerritories, type Territories } from '../territories/data.ts';
-import { discPlace, distanceToPlace, explainServes, formatKm, isLocated, type Place, servesPlace, territoryPlace } from './area.ts';
+import { discPlace, distanceToPlace, explainServes, formatKm, isLocated, type Place, territoryPlace } from './area.ts';
 import { KIND_CODES, KIND_FAMILY, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
-import { directorySnapshot, type SnapshotStructure } from './snapshot.ts';
+import { directorySnapshot, memo, placeEvaluation, type Snapshot, type SnapshotStructure } from './snapshot.ts';
 
 /** Repeatable query parameter: ?kind=EI&kind=ACI or ?kind=EI,ACI. */
 const many = <T extends z.ZodType>(item: T) =>
@@ -172,7 +172,21 @@ function textCondition(t: TextQuery): Sql {
   return t.unresolved ? sql`(${full} OR ${fuzzy})` : full;
 }
 
-/** Structures matching the words, with their text rank. */
+/** Structures matching the words (in the default order), and their text rank by structure index. */
+async function textHits(db: Queryable, snap: Snapshot, t: TextQuery): Promise<{ candidates: SnapshotStructure[]; rank: Float64Array }> {
+  const matches = await textMatches(db, t);
+  const rank = new Float64Array(snap.structures.length);
+  const candidates: SnapshotStructure[] = [];
+  for (const [id, r] of matches) {
+    const s = snap.byId.get(id);
+    if (!s) continue;
+    rank[s.index] = r;
+    candidates.push(s);
+  }
+  candidates.sort((x, y) => x.index - y.index);
+  return { candidates, rank };
+}
+
 async function textMatches(db: Queryable, t: TextQuery): Promise<Map<string, number>> {
   const rank = t.tsquery
     ? t.unresolved
@@ -210,12 +224,15 @@ function sectorsOf(q: SearchQuery, refs: Referentials): string[] | null {
 
 interface Hit {
   s: SnapshotStructure;
-  rank: number;
-  placeScore: number;
   distance: number | null;
 }
 
-const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+/** A 0/1 array of a given size with the given positions set (negative positions ignored). */
+function flags(size: number, positions: number[]): Uint8Array {
+  const f = new Uint8Array(size);
+  for (const p of positions) if (p >= 0) f[p] = 1;
+  return f;
+}
 
 /**
  * Filters, facets and ordering over the in-memory directory. A place is served when the structure is there
@@ -229,45 +246,49 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
   if (q.sort === 'distance' && place?.kind !== 'disc') {
     throw new AppError('SORT_NEEDS_PLACE', 'Le tri par distance demande une commune ou un point.', 400, { field: 'sort' });
   }
-  const b: Built = { q, text: await textQuery(db, q.q), place, sectors: sectorsOf(q, refs), kinds: kindsOf(q) };
   const snap = await directorySnapshot(db);
-  const ranks = b.text ? await textMatches(db, b.text) : null;
-  const candidates = ranks
-    ? [...ranks.keys()]
-        .map((id) => snap.byId.get(id))
-        .filter((s): s is SnapshotStructure => Boolean(s))
-        .sort((x, y) => x.baseOrder - y.baseOrder)
-    : snap.structures;
+  const text = q.q?.trim() ? await memo(snap, `words:${q.q.trim()}`, () => textQuery(db, q.q)) : null;
+  const b: Built = { q, text, place, sectors: sectorsOf(q, refs), kinds: kindsOf(q) };
+  const words = text ? await memo(snap, `matches:${JSON.stringify(text)}`, () => textHits(db, snap, text)) : null;
+  const candidates = words ? words.candidates : snap.structures;
+  const rankOf = words?.rank;
 
-  const kindSet = b.kinds ? new Set<string>(b.kinds) : null;
-  const sectorSet = b.sectors ? new Set(b.sectors) : null;
+  // Filters and counters indexed by integers (kinds, sectors, départements): this loop runs over the directory.
+  const kindFilter = b.kinds ? flags(KIND_CODES.length, b.kinds.map((k) => KIND_CODES.indexOf(k))) : null;
+  const sectorIdx = new Map(snap.sectors.map((x, i) => [x, i]));
+  const sectorFilter = b.sectors ? flags(snap.sectors.length, b.sectors.map((x) => sectorIdx.get(x) ?? -1)) : null;
   const typeMask = q.serviceType ? q.serviceType.reduce((m, t) => m | (1 << SERVICE_TYPE_CODES.indexOf(t)), 0) : 0;
-  const hasActivityFilter = Boolean(sectorSet || typeMask);
-  const kindCounts = new Map<string, number>();
-  const depCounts = new Map<string, number>();
+  const hasActivityFilter = Boolean(sectorFilter || typeMask);
+  const kindCounts = new Int32Array(KIND_CODES.length);
+  const depCounts = new Int32Array(snap.departments.length);
   // Distinct structures per sector, group and prestation type: counters with the last structure seen.
   const sectorCounts = new Int32Array(snap.sectors.length);
   const sectorSeen = new Int32Array(snap.sectors.length).fill(-1);
   const groupCounts = new Int32Array(snap.groups.length);
   const groupSeen = new Int32Array(snap.groups.length).fill(-1);
   const typeCounts = new Int32Array(SERVICE_TYPE_CODES.length);
-  const hits: Hit[] = [];
+  // Hits, in the order of the candidates (the default order).
+  const hitIndex = new Int32Array(candidates.length);
+  const hitScore = new Uint8Array(candidates.length);
+  let hitCount = 0;
+  const ev = place ? await placeEvaluation(snap, place) : null;
   for (let i = 0; i < candidates.length; i++) {
     const s = candidates[i];
-    const kindOk = !kindSet || kindSet.has(s.kind);
-    const distance = place ? distanceToPlace(s, place) : null;
-    const located = place ? isLocated(s, place, distance) : false;
+    const kindOk = !kindFilter || kindFilter[s.kindIdx] === 1;
+    const located = ev ? ev.located[s.index] === 1 : false;
     let all = false;
     let any = false;
     let local = false;
     let types = 0;
-    for (const a of s.activities) {
-      if (place && !located) {
-        if (!servesPlace(a, distance, place)) continue;
-        if (a.area.kind !== 'country') local = true;
+    const acts = s.activities;
+    for (let j = 0; j < acts.length; j++) {
+      const a = acts[j];
+      if (ev && !located) {
+        if (ev.serves[a.index] !== 1) continue;
+        if (!a.isCountry) local = true;
       }
       any = true;
-      const secOk = !sectorSet || sectorSet.has(a.sectorSlug);
+      const secOk = !sectorFilter || (a.sectorIdx >= 0 && sectorFilter[a.sectorIdx] === 1);
       const stOk = !typeMask || (a.typeMask & typeMask) !== 0;
       if (secOk && stOk) all = true;
       if (kindOk && stOk && a.sectorIdx >= 0) {
@@ -285,18 +306,30 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
     for (let t = 0; t < SERVICE_TYPE_CODES.length; t++) if (types & (1 << t)) typeCounts[t]++;
     const activityOk = hasActivityFilter ? all : place ? located || any : true;
     if (!activityOk) continue;
-    bump(kindCounts, s.kind);
+    kindCounts[s.kindIdx]++;
     if (!kindOk) continue;
-    if (s.departmentCode) bump(depCounts, s.departmentCode);
-    hits.push({ s, rank: ranks?.get(s.id) ?? 0, placeScore: located ? 2 : local ? 1 : 0, distance });
+    if (s.depIdx >= 0) depCounts[s.depIdx]++;
+    hitIndex[hitCount] = s.index;
+    hitScore[hitCount] = located ? 2 : local ? 1 : 0;
+    hitCount++;
   }
-  // Candidates come in the default order and Array.prototype.sort is stable: only the leading keys are compared.
-  if (q.sort === 'name') hits.sort((x, y) => x.s.nameOrder - y.s.nameOrder);
-  else if (q.sort === 'distance') hits.sort((x, y) => (x.distance ?? Infinity) - (y.distance ?? Infinity) || x.s.nameOrder - y.s.nameOrder);
+  // Candidates come in the default order and the sort is stable: only the leading keys are compared.
+  const order = Array.from({ length: hitCount }, (_, k) => k);
+  const structureAt = (k: number) => snap.structures[hitIndex[k]];
+  const distanceAt = (k: number) => {
+    const d = ev ? ev.distance[hitIndex[k]] : Number.NaN;
+    return Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  };
+  const rankAt = (k: number) => (rankOf ? rankOf[hitIndex[k]] : 0);
+  if (q.sort === 'name') order.sort((x, y) => structureAt(x).nameOrder - structureAt(y).nameOrder);
+  else if (q.sort === 'distance') order.sort((x, y) => distanceAt(x) - distanceAt(y) || structureAt(x).nameOrder - structureAt(y).nameOrder);
   // Relevance: located in the place first, then served by a local activity, then by words, then nearest.
-  else if (ranks || place) hits.sort((x, y) => y.placeScore - x.placeScore || y.rank - x.rank || (x.distance ?? Infinity) - (y.distance ?? Infinity));
-  const page = hits.slice((q.page - 1) * q.perPage, q.page * q.perPage);
-  const items: SearchItem[] = page.map(({ s, distance }) => {
+  else if (words || place) order.sort((x, y) => hitScore[y] - hitScore[x] || rankAt(y) - rankAt(x) || distanceAt(x) - distanceAt(y));
+  const hits: Hit[] = order.slice((q.page - 1) * q.perPage, q.page * q.perPage).map((k) => ({
+    s: structureAt(k),
+    distance: Number.isFinite(distanceAt(k)) ? distanceAt(k) : null,
+  }));
+  const items: SearchItem[] = hits.map(({ s, distance }) => {
     const item: SearchItem = {
       id: s.id,
       slug: s.slug,
@@ -316,10 +349,10 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
     if (distance != null) item.distanceKm = Math.round(distance * 10) / 10;
     return item;
   });
-  const count = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
+  const count = (c: Int32Array, code: string) => c[KIND_CODES.indexOf(code as KindCode)] ?? 0;
   return {
     items,
-    total: hits.length,
+    total: hitCount,
     page: q.page,
     perPage: q.perPage,
     facets: {
@@ -335,11 +368,12 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
         .filter((x) => x.count > 0)
         .sort((x, y) => y.count - x.count || compareFr(x.label, y.label)),
       serviceTypes: refs.serviceTypes.map((t) => ({ value: t.code, label: t.name, count: typeCounts[SERVICE_TYPE_CODES.indexOf(t.code as ServiceTypeCode)] })),
-      departments: [...depCounts.entries()]
-        .map(([value, n]) => {
+      departments: snap.departments
+        .map((value, i) => {
           const d = territories.get('departement', value);
-          return { value, label: d ? territories.label(d) : value, count: n };
+          return { value, label: d ? territories.label(d) : value, count: depCounts[i] };
         })
+        .filter((x) => x.count > 0)
         .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0)),
     },
     place: place ? { label: place.label, kind: place.kind, ...(place.kind === 'disc' ? { radiusKm: place.radiusKm } : {}) } : null,

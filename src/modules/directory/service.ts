@@ -7,6 +7,7 @@ import { slugify } from '../../core/text.ts';
 import { getReferentials, type Referentials } from '../referentials/service.ts';
 import { loadTerritories, type Territories } from '../territories/data.ts';
 import { areaLabel, storedKeys } from './area.ts';
+import { directoryChanged } from './snapshot.ts';
 import {
   type Activity,
   KIND_FAMILY,
@@ -206,6 +207,7 @@ export async function importStructures(
     }
     if (report.created + report.updated > 0) await refreshLexicon(tx);
   });
+  directoryChanged(db);
   report.applied = true;
   return report;
 }

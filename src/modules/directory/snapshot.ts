@@ -4,8 +4,8 @@
 import type { Queryable } from '../../core/db.ts';
 import { compareFr } from '../../core/text.ts';
 import { getReferentials } from '../referentials/service.ts';
-import { type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
-import type { StoredArea, StructurePoint } from './area.ts';
+import { KIND_CODES, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
+import { distanceToPlace, isLocated, type Place, servesPlace, type StoredArea, type StructurePoint } from './area.ts';
 import { directoryVersion } from './repository.ts';
 
 export interface SnapshotActivity extends StoredArea {
@@ -15,6 +15,9 @@ export interface SnapshotActivity extends StoredArea {
   sectorIdx: number;
   groupIdx: number;
   typeMask: number;
+  /** Position among all the snapshot's activities (for per-place evaluations). */
+  index: number;
+  isCountry: boolean;
 }
 
 export interface SnapshotStructure extends StructurePoint {
@@ -26,6 +29,10 @@ export interface SnapshotStructure extends StructurePoint {
   kind: KindCode;
   sortName: string;
   completeness: number;
+  /** Position in Snapshot.structures, in KIND_CODES and in Snapshot.departments (-1: none). */
+  index: number;
+  kindIdx: number;
+  depIdx: number;
   /** Rank in the default order (most complete profile first, then name) and in French alphabetical order. */
   baseOrder: number;
   nameOrder: number;
@@ -36,13 +43,88 @@ export interface Snapshot {
   version: number;
   sectors: string[];
   groups: string[];
+  departments: string[];
   structures: SnapshotStructure[];
   byId: Map<string, SnapshotStructure>;
+  activityCount: number;
+}
+
+/** Where every structure and activity stands with respect to one place (see placeEvaluation). */
+export interface PlaceEvaluation {
+  located: Uint8Array; // by structure index
+  distance: Float64Array; // by structure index; NaN when unknown or not a disc
+  serves: Uint8Array; // by activity index
+}
+
+const memos = new WeakMap<Snapshot, Map<string, unknown>>();
+let memoEnabled = true;
+/** Benchmarks measure the work without the per-version caches (and with a version read per search). */
+export function setSearchCaches(on: boolean): void {
+  memoEnabled = on;
+}
+
+/**
+ * Keeps, for one version of the directory, the result of a pure computation (a place evaluated over every
+ * structure, the structures matching some words): people search the same places and words again and again
+ * with other filters. The cache goes with the snapshot when the directory changes.
+ */
+export async function memo<T>(snap: Snapshot, key: string, compute: () => T | Promise<T>, max = 128): Promise<T> {
+  let cache = memos.get(snap);
+  if (!cache) {
+    cache = new Map();
+    memos.set(snap, cache);
+  }
+  if (!memoEnabled) return compute();
+  if (cache.has(key)) {
+    const hit = cache.get(key) as T;
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const value = await compute();
+  cache.set(key, value);
+  if (cache.size > max) cache.delete(cache.keys().next().value as string);
+  return value;
+}
+
+/** The rule of area.ts applied once to the whole snapshot for a place (kept with memo). */
+export function placeEvaluation(snap: Snapshot, place: Place): Promise<PlaceEvaluation> {
+  const key = place.kind === 'disc' ? `place:disc:${place.lat}:${place.lon}:${place.radiusKm}:${place.commune?.code ?? ''}` : `place:${place.territory.key}`;
+  return memo(snap, key, () => evaluate(snap, place));
+}
+
+function evaluate(snap: Snapshot, place: Place): PlaceEvaluation {
+  const ev: PlaceEvaluation = {
+    located: new Uint8Array(snap.structures.length),
+    distance: new Float64Array(snap.structures.length).fill(Number.NaN),
+    serves: new Uint8Array(snap.activityCount),
+  };
+  for (const s of snap.structures) {
+    const distance = distanceToPlace(s, place);
+    if (distance != null) ev.distance[s.index] = distance;
+    if (isLocated(s, place, distance)) ev.located[s.index] = 1;
+    for (const a of s.activities) if (servesPlace(a, distance, place)) ev.serves[a.index] = 1;
+  }
+  return ev;
 }
 
 interface Holder {
   snapshot: Snapshot | null;
   loading: Promise<Snapshot> | null;
+  /** When the version was last read from the database. */
+  checkedAt: number;
+}
+
+/**
+ * How long a process trusts its snapshot before reading the version again. Writes of this process
+ * invalidate it at once (directoryChanged); writes of another process show within this delay.
+ */
+export const SNAPSHOT_MAX_AGE_MS = Number(process.env.SNAPSHOT_MAX_AGE_MS ?? 1000);
+
+/** Called after a write commits in this process: the next search reads the version again. */
+export function directoryChanged(db: Queryable): void {
+  const h = holders.get(db);
+  if (h) h.checkedAt = 0;
 }
 const holders = new WeakMap<object, Holder>();
 
@@ -50,10 +132,13 @@ const holders = new WeakMap<object, Holder>();
 export async function directorySnapshot(db: Queryable): Promise<Snapshot> {
   let h = holders.get(db);
   if (!h) {
-    h = { snapshot: null, loading: null };
+    h = { snapshot: null, loading: null, checkedAt: 0 };
     holders.set(db, h);
   }
+  const now = Date.now();
+  if (h.snapshot && memoEnabled && now - h.checkedAt < SNAPSHOT_MAX_AGE_MS) return h.snapshot;
   const version = await directoryVersion(db);
+  h.checkedAt = now;
   if (h.snapshot && h.snapshot.version === version) return h.snapshot;
   if (h.loading) {
     const s = await h.loading;
@@ -104,6 +189,9 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
     lon: r.lon,
     sortName: r.sort_name,
     completeness: r.completeness,
+    index: 0,
+    kindIdx: KIND_CODES.indexOf(r.kind),
+    depIdx: -1,
     baseOrder: 0,
     nameOrder: 0,
     activities: [],
@@ -115,6 +203,7 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
   // Kept in the default order: a search without words or place needs no sort at all.
   structures.sort((a, b) => b.completeness - a.completeness || a.nameOrder - b.nameOrder).forEach((x, i) => {
     x.baseOrder = i;
+    x.index = i;
   });
   const byId = new Map(structures.map((s) => [s.id, s]));
   const refs = await getReferentials(db);
@@ -122,6 +211,7 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
   const sectors = refs.groups.flatMap((g) => g.sectors.map((x) => x.slug));
   const sectorIdx = new Map(sectors.map((x, i) => [x, i]));
   const groupIdx = new Map(groups.map((x, i) => [x, i]));
+  let activityCount = 0;
   for (const a of acts) {
     byId.get(a.structure_id)?.activities.push({
       sectorSlug: a.sector_slug,
@@ -129,6 +219,8 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
       sectorIdx: sectorIdx.get(a.sector_slug) ?? -1,
       groupIdx: groupIdx.get(refs.sectorBySlug.get(a.sector_slug)?.groupSlug ?? '') ?? -1,
       typeMask: a.service_types.reduce((m, t) => m | (1 << SERVICE_TYPE_CODES.indexOf(t)), 0),
+      index: activityCount++,
+      isCountry: a.area_kind === 'country',
       area:
         a.area_kind === 'country'
           ? { kind: 'country' }
@@ -139,5 +231,7 @@ async function load(db: Queryable, version: number): Promise<Snapshot> {
       coverKeys: a.cover_keys,
     });
   }
-  return { version, sectors, groups, structures, byId };
+  const departments = [...new Set(structures.map((x) => x.departmentCode).filter((d): d is string => Boolean(d)))].sort();
+  for (const x of structures) x.depIdx = x.departmentCode ? departments.indexOf(x.departmentCode) : -1;
+  return { version, sectors, groups, departments, structures, byId, activityCount };
 }
