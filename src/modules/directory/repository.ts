@@ -181,7 +181,7 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
 
 async function uniqueSlugs(tx: Queryable, bases: string[]): Promise<string[]> {
   const rows = await tx.query<{ slug: string }>(
-    sql`SELECT slug FROM structures WHERE slug = ANY(${bases}::text[]) OR slug LIKE ANY(${bases.map((b) => `${b}-%`)}::text[])`,
+    sql`SELECT slug FROM structures WHERE slug = ANY(${bases}::text[]) OR substring(slug from '^(.*)-[0-9]+$') = ANY(${bases}::text[])`,
   );
   const taken = new Set(rows.map((r) => r.slug));
   return bases.map((base) => {

@@ -47,7 +47,7 @@ export class Territories {
   private byDeptName = new Map<string, Territory>();
   private byName = new Map<string, Territory[]>();
   private members = new Map<string, Territory[]>(); // parent key -> communes
-  private grid = new Map<string, Territory[]>(); // 0.1° cells -> communes
+  private grid = new Map<number, Territory[]>(); // 0.1° cells -> communes
   readonly departmentsOfEpci = new Map<string, Set<string>>();
 
   get(type: TerritoryType, code: string): Territory | undefined {
@@ -89,6 +89,17 @@ export class Territories {
     return [...new Set(out)];
   }
 
+  private parentsCache = new Map<string, string[]>();
+  /** parentKeys, computed once per territory. */
+  parentsOf(t: Territory): string[] {
+    let p = this.parentsCache.get(t.key);
+    if (!p) {
+      p = this.parentKeys(t);
+      this.parentsCache.set(t.key, p);
+    }
+    return p;
+  }
+
   /** Communes inside a territory (a commune gives itself). */
   communesOf(t: Territory): Territory[] {
     return t.type === 'commune' ? [t] : (this.members.get(t.key) ?? []);
@@ -107,19 +118,32 @@ export class Territories {
     return [...keys];
   }
 
-  /** Communes whose centre lies within radiusKm of a point, nearest first. */
-  communesWithin(lat: number, lon: number, radiusKm: number): { commune: Territory; km: number }[] {
+  /** Calls fn for every commune whose centre lies within radiusKm of a point (grid of 0.1° cells). */
+  forEachCommuneWithin(lat: number, lon: number, radiusKm: number, fn: (c: Territory, km: number) => void): void {
+    const cosLat = Math.cos((lat * Math.PI) / 180);
+    const bound = (radiusKm * (1.05 + radiusKm / 500)) ** 2;
     const dLat = radiusKm / 111 + 0.1;
-    const dLon = radiusKm / (111 * Math.cos((lat * Math.PI) / 180)) + 0.1;
-    const out: { commune: Territory; km: number }[] = [];
+    const dLon = radiusKm / (111 * cosLat) + 0.1;
     for (let y = Math.floor((lat - dLat) * 10); y <= Math.floor((lat + dLat) * 10); y++) {
       for (let x = Math.floor((lon - dLon) * 10); x <= Math.floor((lon + dLon) * 10); x++) {
-        for (const c of this.grid.get(`${y}:${x}`) ?? []) {
+        const cell = this.grid.get(cellKey(y, x));
+        if (!cell) continue;
+        for (const c of cell) {
+          // Cheap flat-earth bound first, with a margin that grows with the radius (latitude changes).
+          const dy = ((c.lat as number) - lat) * 111.2;
+          const dx = ((c.lon as number) - lon) * 111.2 * cosLat;
+          if (dy * dy + dx * dx > bound) continue;
           const km = distanceKm(lat, lon, c.lat as number, c.lon as number);
-          if (km <= radiusKm) out.push({ commune: c, km });
+          if (km <= radiusKm) fn(c, km);
         }
       }
     }
+  }
+
+  /** Communes whose centre lies within radiusKm of a point, nearest first. */
+  communesWithin(lat: number, lon: number, radiusKm: number): { commune: Territory; km: number }[] {
+    const out: { commune: Territory; km: number }[] = [];
+    this.forEachCommuneWithin(lat, lon, radiusKm, (commune, km) => out.push({ commune, km }));
     return out.sort((a, b) => a.km - b.km);
   }
 
@@ -135,23 +159,25 @@ export class Territories {
   /** EPCI, départements and régions that a circle reaches (by commune centres, plus the centre's own). */
   reachKeys(lat: number, lon: number, radiusKm: number): string[] {
     const keys = new Set<string>();
+    const add = (c: Territory) => {
+      for (const k of this.parentsOf(c)) keys.add(k);
+    };
     const here = this.nearestCommune(lat, lon);
-    const touched = this.communesWithin(lat, lon, radiusKm).map((x) => x.commune);
-    if (here) touched.push(here);
-    for (const c of touched) for (const k of this.parentKeys(c)) keys.add(k);
+    if (here) add(here);
+    this.forEachCommuneWithin(lat, lon, radiusKm, add);
     return [...keys].sort();
   }
 
   /** Keys of every territory a disc overlaps: its communes and all that contains them. */
   discKeys(lat: number, lon: number, radiusKm: number): string[] {
     const keys = new Set<string>();
-    const here = this.nearestCommune(lat, lon);
-    const touched = this.communesWithin(lat, lon, radiusKm).map((x) => x.commune);
-    if (here) touched.push(here);
-    for (const c of touched) {
+    const add = (c: Territory) => {
       keys.add(c.key);
-      for (const k of this.parentKeys(c)) keys.add(k);
-    }
+      for (const k of this.parentsOf(c)) keys.add(k);
+    };
+    const here = this.nearestCommune(lat, lon);
+    if (here) add(here);
+    this.forEachCommuneWithin(lat, lon, radiusKm, add);
     return [...keys];
   }
 
@@ -242,12 +268,13 @@ export class Territories {
   }
 }
 
-function push<T>(m: Map<string, T[]>, k: string, v: T) {
+function push<K, T>(m: Map<K, T[]>, k: K, v: T) {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
 }
-const cell = (lat: number, lon: number) => `${Math.floor(lat * 10)}:${Math.floor(lon * 10)}`;
+const cellKey = (y: number, x: number) => y * 4000 + x;
+const cell = (lat: number, lon: number) => cellKey(Math.floor(lat * 10), Math.floor(lon * 10));
 
 export function departmentFromPostal(cp: string): string {
   if (cp.startsWith('97')) return cp.slice(0, 3);
