@@ -4,6 +4,7 @@
 //
 // Fixtures are small and named after the NATO alphabet; what each one should match is decided from the
 // rules of the issue (located in the place, or an activity that serves it), not copied from the output.
+import { commune } from './helpers/expect.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/core/db.ts';
 import { completeSiret } from '../src/core/siret.ts';
@@ -19,11 +20,6 @@ import { structure } from './helpers/fixtures.ts';
 const T = loadTerritories();
 const MEL = '200093201'; // Métropole Européenne de Lille
 const CA_AMIENS = '248000531';
-const commune = (code: string): Territory => {
-  const c = T.commune(code);
-  if (!c) throw new Error(`test data: commune ${code} missing`);
-  return c;
-};
 const LILLE = commune('59350');
 const ROUBAIX = commune('59512');
 const ARRAS = commune('62041');

@@ -1,5 +1,6 @@
 // Area served, unit level: the keys stored on an activity, the French explanation of a match,
 // and the parsing of territory references. Geography comes from the real territories of France.
+import { commune } from '../../../test/helpers/expect.ts';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import { distanceKm, loadTerritories, type Territory } from '../territories/data.ts';
@@ -8,11 +9,6 @@ import type { Area } from './model.ts';
 
 const T = loadTerritories();
 const MEL = '200093201'; // Métropole Européenne de Lille
-const commune = (code: string): Territory => {
-  const c = T.commune(code);
-  if (!c) throw new Error(`test data: commune ${code} missing`);
-  return c;
-};
 const LILLE = commune('59350');
 const ROUBAIX = commune('59512');
 const ARRAS = commune('62041');

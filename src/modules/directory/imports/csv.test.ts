@@ -1,3 +1,4 @@
+import { thrown } from '../../../../test/helpers/expect.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,14 +11,6 @@ const fixture = (p: string) => path.resolve(import.meta.dirname, '../../../../te
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelles-csv-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function thrown(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('CSV reader', () => {
   it('reads every column of the template', async () => {
