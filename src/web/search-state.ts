@@ -1,4 +1,5 @@
 // The state of the results page lives in the query string, with the API's parameter names (plus view).
+import { placeKey } from '../core/text.ts';
 import { AppError } from '../core/errors.ts';
 import { loadTerritories, type Territory } from '../modules/territories/data.ts';
 
@@ -48,8 +49,10 @@ export function readState(raw: RawQuery): FormState {
     serviceType: list(raw.serviceType),
     department: one(raw.department),
     region: one(raw.region),
-    communeText: one(raw.commune),
-    communeCode: '',
+    // "commune" carries an INSEE code (links of the app, autocompletion); "lieu" what a person typed.
+    // An old or hand-made link may still put a name in "commune": it is read as typed text.
+    communeText: one(raw.lieu) || (INSEE.test(one(raw.commune)) ? '' : one(raw.commune)),
+    communeCode: INSEE.test(one(raw.commune)) ? one(raw.commune).toUpperCase() : '',
     radiusKm: one(raw.radiusKm),
     sort: one(raw.sort),
     page: one(raw.page),
@@ -61,12 +64,18 @@ export function readState(raw: RawQuery): FormState {
 const INSEE = /^(\d{5}|2[AB]\d{3})$/i;
 
 /**
- * The commune field accepts, without JavaScript, an INSEE code, a postal code or a name
- * ("Lille", "Lille (59)", "59000"); the autocompletion sends the INSEE code.
+ * What a person typed in the commune field: a postal code (first: that is what people type), an INSEE
+ * code, a name or a label ("Lille", "Lille (59)"). A name must be the commune's name or its beginning:
+ * a commune is never guessed from a few letters found inside another name.
  */
 export function resolveCommune(text: string): Territory {
   const t = loadTerritories();
   const s = text.trim();
+  if (/^\d{5}$/.test(s)) {
+    const byPostal = t.suggest(s, 50, ['commune']).filter((c) => c.postalCodes.includes(s));
+    const main = byPostal.sort((a, b) => (b.population ?? 0) - (a.population ?? 0))[0];
+    if (main) return main;
+  }
   if (INSEE.test(s)) {
     const byCode = t.commune(s.toUpperCase());
     if (byCode) return byCode;
@@ -76,8 +85,10 @@ export function resolveCommune(text: string): Territory {
     const hit = t.resolveCommune({ city: labelled[1], department: labelled[2].toUpperCase() });
     if (hit) return hit;
   }
-  const [first] = t.suggest(labelled ? labelled[1] : s, 1, ['commune']);
-  if (first) return first;
+  const name = placeKey(labelled ? labelled[1] : s);
+  const [first] = name ? t.suggest(name, 1, ['commune']) : [];
+  const known = first ? placeKey(first.name) : '';
+  if (first && (known === name || (name.length >= 3 && known.startsWith(name)))) return first;
   throw new AppError(
     'UNKNOWN_COMMUNE',
     `Commune introuvable : « ${s.slice(0, 80)} ». Saisissez le nom d’une commune, son code postal ou son code INSEE.`,
@@ -88,6 +99,14 @@ export function resolveCommune(text: string): Territory {
 
 /** Resolves the commune text into a code (mutates the state); throws a French 400 when unknown. */
 export function resolveStateCommune(state: FormState): void {
+  const t = loadTerritories();
+  const chosen = state.communeCode ? t.commune(state.communeCode) : undefined;
+  if (chosen) {
+    state.communeText = t.label(chosen);
+    return;
+  }
+  if (state.communeCode && !state.communeText) state.communeText = state.communeCode;
+  state.communeCode = '';
   if (!state.communeText) return;
   const c = resolveCommune(state.communeText);
   state.communeCode = c.code;
@@ -96,7 +115,7 @@ export function resolveStateCommune(state: FormState): void {
 
 /** Parameters for the API schema: the raw query with the commune resolved, without the view. */
 export function apiQuery(raw: RawQuery, state: FormState): RawQuery {
-  const { view: _view, ...rest } = raw;
+  const { view: _view, lieu: _lieu, ...rest } = raw;
   return { ...rest, commune: state.communeCode || undefined };
 }
 
@@ -110,7 +129,8 @@ export function queryString(s: FormState, over: Partial<Record<'page' | 'view', 
   for (const k of ['kind', 'family', 'sectorGroup', 'sector', 'serviceType'] as const) for (const v of s[k]) add(k, v);
   add('department', s.department);
   add('region', s.region);
-  add('commune', s.communeCode || s.communeText);
+  if (s.communeCode) add('commune', s.communeCode);
+  else add('lieu', s.communeText);
   add('radiusKm', s.radiusKm);
   if (s.sort && s.sort !== 'relevance') add('sort', s.sort);
   if (s.perPage && s.perPage !== '20') add('perPage', s.perPage);

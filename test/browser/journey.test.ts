@@ -88,11 +88,13 @@ describe.skipIf(!process.env.CHROMIUM_PATH)('browser journey', () => {
     await commune.press('Enter');
     await expect(commune.inputValue()).resolves.toBe('Lille (59)');
     await expect(page.locator('form.pl-home-search input[type="hidden"][name="commune"]').inputValue()).resolves.toBe('59350');
-    await expect(commune.getAttribute('name')).resolves.toBeNull();
+    // The visible field sends what is typed ("lieu"); the chosen commune goes as its INSEE code.
+    await expect(commune.getAttribute('name')).resolves.toBe('lieu');
     await page.fill('#accueil-q', 'nettoyage');
     await Promise.all([page.waitForURL(/\/structures\?/), page.click('form.pl-home-search button[type="submit"]')]);
     const url = new URL(page.url());
     expect(url.searchParams.get('commune')).toBe('59350');
+    expect(url.searchParams.get('lieu')).toBeNull(); // the label is not sent along with the code
     expect(url.searchParams.get('q')).toBe('nettoyage');
 
     // Results: add filters (kind and radius) with the filter form.
@@ -143,7 +145,7 @@ describe.skipIf(!process.env.CHROMIUM_PATH)('browser journey', () => {
     await page.goto(`${base}/`);
     await page.fill('#accueil-commune', 'Amiens');
     await Promise.all([page.waitForURL(/\/structures\?/), page.click('form.pl-home-search button[type="submit"]')]);
-    expect(new URL(page.url()).searchParams.get('commune')).toBe('Amiens');
+    expect(new URL(page.url()).searchParams.get('lieu')).toBe('Amiens');
     const names = await page.locator('.fr-card__title a').allTextContents();
     expect(names).toContain('Relais Emploi Amiens');
     expect(names).toContain('ESAT du Littoral');

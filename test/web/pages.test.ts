@@ -196,7 +196,7 @@ describe('home', () => {
     const { body } = await get('/');
     expect(body).toContain('<form method="get" action="/structures"');
     expect(body).toContain('name="q"');
-    expect(body).toMatch(/<input class="fr-input" type="text" id="accueil-commune" name="commune"[^>]*data-autocomplete="commune"/);
+    expect(body).toMatch(/<input class="fr-input" type="text" id="accueil-commune" name="lieu"[^>]*data-autocomplete="commune"/);
     expect(body).toContain('href="/structures?family=insertion"');
     expect(body).toContain('href="/structures?family=handicap"');
     expect(body).toContain('href="/structures?sectorGroup=');
@@ -275,19 +275,30 @@ describe('results page', () => {
   });
 
   it('accepts a commune name or a postal code typed without JavaScript, and keeps the INSEE code in links', async () => {
-    const byName = await get('/structures?commune=Lille&radiusKm=50');
+    const byName = await get('/structures?lieu=Lille&radiusKm=50');
     expect(byName.status).toBe(200);
     expect(cardNames(byName.body)).toContain('Relais Emploi Arras');
     expect(reasonsOf(byName.body, 'Relais Emploi Arras')[0]).toMatch(/^Située à Arras, à 4\d km de Lille \(59\)$/);
-    expect(byName.body).toMatch(/id="f-commune" name="commune" value="Lille \(59\)" data-autocomplete="commune" data-code="59350"/);
+    expect(byName.body).toMatch(/id="f-commune" name="lieu" value="Lille \(59\)" data-autocomplete="commune" data-code="59350"/);
     expect(byName.body).toContain('href="/structures?commune=59350&amp;radiusKm=50&amp;view=map"');
 
-    const byLabel = await get(`/structures?commune=${encodeURIComponent('Arras (62)')}`);
+    const byLabel = await get(`/structures?lieu=${encodeURIComponent('Arras (62)')}`);
     expect(cardNames(byLabel.body).sort()).toEqual(['Adapté Propreté Dunkerque', 'Relais Emploi Arras']);
 
-    const byPostalCode = await get('/structures?commune=62000');
+    const byPostalCode = await get('/structures?lieu=62000');
     expect(cardNames(byPostalCode.body)).toContain('Relais Emploi Arras');
     expect(cardNames(byPostalCode.body)).not.toContain('Nettoyage Solidaire Lille');
+
+    // Typed five digits are a postal code first: 62500 is Saint-Omer's, not the INSEE code of Lespesses.
+    expect((await get('/structures?lieu=62500')).body).toMatch(/name="lieu" value="Saint-Omer \(62\)"/);
+    // In "commune" (links of the app, autocompletion) five digits are an INSEE code.
+    expect((await get('/structures?commune=62500')).body).toMatch(/name="lieu" value="Lespesses \(62\)"/);
+    // A name is never guessed from letters found inside another name.
+    for (const typed of ['zz', '<b>']) {
+      const r = await get(`/structures?lieu=${encodeURIComponent(typed)}`);
+      expect(r.status, typed).toBe(400);
+      expect(text(r.body), typed).toContain('Commune introuvable');
+    }
   });
 
   it('filters by département and région', async () => {
@@ -323,7 +334,7 @@ describe('results page', () => {
     const cases: [string, string][] = [
       ['/structures?kind=XYZ', 'Paramètre invalide : type de structure (« XYZ »).'],
       ['/structures?sort=distance', 'Le tri par distance demande une commune ou un point.'],
-      ['/structures?commune=Zzzzxq', 'Commune introuvable : « Zzzzxq »'],
+      ['/structures?lieu=Zzzzxq', 'Commune introuvable : « Zzzzxq »'],
       ['/structures?radiusKm=20', 'Un rayon demande une commune ou un point'],
       ['/structures?sector=pas-un-secteur', 'Secteur inconnu : « pas-un-secteur »'],
       ['/structures?department=59&region=32', 'Choisissez un seul lieu'],

@@ -1,7 +1,7 @@
 // Commune autocompletion: turns <input data-autocomplete="commune"> into an ARIA combobox.
-// The visible input shows the label ("Lille (59)"); a hidden input named like the field
-// ("commune") carries the INSEE code once a suggestion is chosen, or the text typed otherwise
-// (the server resolves names and postal codes, as it does without JavaScript).
+// The visible input ("lieu") shows the label ("Lille (59)") or what is typed; a hidden input "commune"
+// carries the INSEE code once a suggestion is chosen, and is emptied when the text changes (the server
+// then resolves the typed postal code or name, as it does without JavaScript).
 (function () {
   'use strict';
   var counter = 0;
@@ -11,9 +11,8 @@
     var baseId = (input.id || 'pl-autocomplete-' + counter) + '-suggestions';
     var hidden = document.createElement('input');
     hidden.type = 'hidden';
-    hidden.name = input.name || 'commune';
-    hidden.value = input.getAttribute('data-code') || input.value;
-    input.removeAttribute('name');
+    hidden.name = 'commune';
+    hidden.value = input.getAttribute('data-code') || '';
     input.parentNode.appendChild(hidden);
 
     var list = document.createElement('ul');
@@ -130,7 +129,7 @@
     }
 
     input.addEventListener('input', function () {
-      hidden.value = input.value.trim();
+      hidden.value = '';
       clearTimeout(timer);
       timer = setTimeout(lookup, 150);
     });

@@ -4,6 +4,10 @@
   var forms = document.querySelectorAll('form[method="get"]');
   for (var i = 0; i < forms.length; i++) {
     forms[i].addEventListener('submit', function (e) {
+      // A commune chosen in the suggestions is sent as its INSEE code: the typed label is not needed.
+      var code = e.currentTarget.querySelector('input[type="hidden"][name="commune"]');
+      var typed = e.currentTarget.querySelector('input[name="lieu"]');
+      if (code && code.value && typed) typed.disabled = true;
       var fields = e.currentTarget.querySelectorAll('input[name], select[name]');
       for (var j = 0; j < fields.length; j++) {
         var f = fields[j];
