@@ -426,6 +426,11 @@ describe('GET /api/v1/territories', () => {
 });
 
 describe('unknown routes', () => {
+  it('a NUL byte in an identifier is not found, never a 500', async () => {
+    expectError(await get('/api/v1/structures/abc%00'), 404, 'NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/structures/abc%00' })).statusCode).toBe(404);
+  });
+
   it('answer 404 in JSON under /api', async () => {
     expectError(await get('/api/v1/nothing-here'), 404, 'NOT_FOUND');
     expectError(await app.inject({ method: 'POST', url: '/api/v1/structures', payload: { name: 'x' } }), 404, 'NOT_FOUND');

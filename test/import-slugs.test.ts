@@ -41,3 +41,25 @@ describe('slugs', () => {
     expect(after?.slug).toBe(before);
   });
 });
+
+describe('a structure that moves', () => {
+  it('keeps its activities, whose radius now reaches other territories', async () => {
+    const { SearchQuerySchema, searchStructures } = await import('../src/modules/directory/search.ts');
+    const s = siret(9020);
+    const names = async (q: Record<string, unknown>) => (await searchStructures(db, SearchQuerySchema.parse(q))).items.map((i) => i.name);
+    await importStructures(db, [
+      { line: 1, input: structure({ siret: s, name: 'Mobile Propreté', communeCode: '59350', activities: [{ sector: 'nettoyage-de-locaux-16', serviceTypes: ['PREST'], area: { kind: 'radius', radiusKm: 10 } }] }) },
+    ]);
+    expect(await names({ department: '59' })).toContain('Mobile Propreté');
+    // Moved to Marseille by a source that gives no activities (les emplois).
+    const { activities: _a, ...moved } = structure({ siret: s, name: 'Mobile Propreté', communeCode: '13055' });
+    expect((await importStructures(db, [{ line: 1, input: moved }])).updated).toBe(1);
+    expect(await names({ department: '59' })).not.toContain('Mobile Propreté');
+    expect(await names({ department: '13', sector: 'nettoyage-de-locaux-16' })).toContain('Mobile Propreté');
+  });
+
+  it('a slug with characters a slug never has is simply not found (no error)', async () => {
+    expect(await getStructure(db, { slug: 'abc\u0000' })).toBeNull();
+    expect(await getStructure(db, { slug: "x' OR 1=1 --" })).toBeNull();
+  });
+});

@@ -2,6 +2,8 @@
 import type { Queryable } from '../../core/db.ts';
 import { sql } from '../../core/sql.ts';
 import { bulk } from '../referentials/service.ts';
+import { loadTerritories } from '../territories/data.ts';
+import { storedKeys } from './area.ts';
 import type { Area, Commitment, KindCode, ServiceTypeCode } from './model.ts';
 
 /** The columns of a structure that an input sets (see COLUMNS). */
@@ -144,6 +146,20 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
 
   const replaced = touched.filter((t) => t.item.activities !== undefined).map((t) => t.id);
   if (replaced.length) await tx.query(sql`DELETE FROM activities WHERE structure_id = ANY(${replaced}::uuid[])`);
+  // Kept activities: a radius reaches other territories when the structure moved.
+  const kept = touched.filter((t) => t.item.activities === undefined);
+  if (kept.length) {
+    const radii = await tx.query<{ id: string; structure_id: string; radius_km: number }>(
+      sql`SELECT id, structure_id, radius_km FROM activities WHERE area_kind = 'radius' AND structure_id = ANY(${kept.map((t) => t.id)}::uuid[])`,
+    );
+    const rowOf = new Map(kept.map((t) => [t.id, t.item.row]));
+    for (const a of radii) {
+      const row = rowOf.get(a.structure_id);
+      if (!row) continue;
+      const { coverKeys } = storedKeys({ kind: 'radius', radiusKm: a.radius_km }, { lat: row.lat, lon: row.lon }, loadTerritories());
+      await tx.query(sql`UPDATE activities SET cover_keys = ${coverKeys}::text[] WHERE id = ${a.id}::uuid AND cover_keys <> ${coverKeys}::text[]`);
+    }
+  }
   const activityRows: unknown[][] = [];
   for (const { id, item } of touched) {
     item.activities?.forEach((a, position) => {

@@ -215,6 +215,8 @@ export async function importStructures(
 /** Public profile by id, slug or SIRET; hidden or unknown structures are not found. */
 export async function getStructure(db: Queryable, by: { id?: string; slug?: string; siret?: string }): Promise<Structure | null> {
   if (by.id && !/^[0-9a-f-]{36}$/i.test(by.id)) return null;
+  if (by.slug !== undefined && !/^[a-z0-9-]{1,200}$/.test(by.slug)) return null; // slugs are made of these only
+  if (by.siret !== undefined && !/^\d{14}$/.test(by.siret)) return null;
   const row = await findStructure(db, by);
   if (!row || row.hidden) return null;
   const refs = await getReferentials(db);
