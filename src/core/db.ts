@@ -88,19 +88,26 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
 function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'pglite.lock');
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new AppError(
-        'DATABASE_IN_USE',
-        `La base embarquée (${dataDir}) est utilisée par un autre processus (pid ${pid}). Arrêtez-le, ou utilisez un serveur PostgreSQL avec DATABASE_URL.`,
-        409,
-      );
+  const inUse = (pid: number) =>
+    new AppError(
+      'DATABASE_IN_USE',
+      `La base embarquée (${dataDir}) est utilisée par un autre processus (pid ${pid}). Arrêtez-le, ou utilisez un serveur PostgreSQL avec DATABASE_URL.`,
+      409,
+    );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // 'wx' creates the file only if it does not exist: two processes cannot both take the lock.
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      if (pid === process.pid) break; // this process already holds it
+      if (pid && isAlive(pid)) throw inUse(pid);
+      if (attempt > 0) throw inUse(pid);
+      fs.rmSync(file, { force: true }); // left by a process that died: take it over, once
     }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
   }
-  fs.writeFileSync(file, String(process.pid));
   const release = () => {
     try {
       if (fs.readFileSync(file, 'utf8') === String(process.pid)) fs.unlinkSync(file);

@@ -7,8 +7,12 @@ import type { Db } from './db.ts';
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Several processes may start together on an empty server: the same lock guards the first table.
+  await db.transaction(async (tx) => {
+    if (db.driver === 'pg') await tx.query('SELECT pg_advisory_xact_lock(727274)');
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const done = new Set((await db.query<{ name: string }>('SELECT name FROM schema_migrations')).map((r) => r.name));
   const files = fs
     .readdirSync(dir)
