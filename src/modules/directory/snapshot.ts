@@ -1,9 +1,9 @@
 // The searchable directory in memory: every active structure with its activities, reloaded when the
 // directory version changes (any process's write bumps it). Filters, facets and ordering run over it;
 // words are found by PostgreSQL full-text search. See docs/adr/0004-search-in-memory.md.
-import type { Queryable } from '../../core/db.ts';
+import type { Db, Queryable } from '../../core/db.ts';
 import { compareFr } from '../../core/text.ts';
-import { getReferentials } from '../referentials/service.ts';
+import { getReferentials, resetReferentials } from '../referentials/service.ts';
 import { KIND_CODES, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
 import { distanceToPlace, isLocated, type Place, servesPlace, type StoredArea, type StructurePoint } from './area.ts';
 import { directoryVersion } from './repository.ts';
@@ -142,24 +142,41 @@ export async function directorySnapshot(db: Queryable): Promise<Snapshot> {
   if (h.snapshot && h.snapshot.version === version) return h.snapshot;
   if (h.loading) {
     const s = await h.loading;
-    if (s.version === version) return s;
+    if (s.version >= version) return s;
   }
   const holder = h;
-  holder.loading = load(db, version).then(
+  const loading: Promise<Snapshot> = load(db).then(
     (s) => {
-      holder.snapshot = s;
-      holder.loading = null;
+      // Concurrent loads: keep the newest; only the load that is still current clears the flag.
+      if (!holder.snapshot || s.version >= holder.snapshot.version) holder.snapshot = s;
+      if (holder.loading === loading) holder.loading = null;
       return s;
     },
     (err) => {
-      holder.loading = null;
+      if (holder.loading === loading) holder.loading = null;
       throw err;
     },
   );
-  return holder.loading;
+  holder.loading = loading;
+  return loading;
 }
 
-async function load(db: Queryable, version: number): Promise<Snapshot> {
+/** Reads the version and both tables in one consistent view of the database. */
+function load(db: Queryable): Promise<Snapshot> {
+  const run = async (tx: Queryable) => {
+    const version = await directoryVersion(tx);
+    return read(tx, version);
+  };
+  const d = db as Partial<Db>;
+  if (!d.transaction) return run(db);
+  return d.transaction(async (tx) => {
+    if (d.driver === 'pg') await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return run(tx);
+  });
+}
+
+async function read(db: Queryable, version: number): Promise<Snapshot> {
+  resetReferentials(); // reference data may have changed with the directory (db migrate in another process)
   const rows = await db.query<{
     id: string; slug: string; siret: string; name: string; brand: string | null; kind: KindCode;
     commune_code: string | null; commune_name: string | null; department_code: string | null; region_code: string | null;

@@ -116,7 +116,14 @@ export async function seedReferentials(db: Db): Promise<void> {
           postal_codes = EXCLUDED.postal_codes, lat = EXCLUDED.lat, lon = EXCLUDED.lon, population = EXCLUDED.population`,
       );
     }
+    // Searches read reference data with the directory: make every process reload both.
+    await tx.query('UPDATE directory_state SET version = version + 1 WHERE id = 1');
   });
+  cache = null;
+}
+
+/** Forgets the cached reference data (read again at the next use). */
+export function resetReferentials(): void {
   cache = null;
 }
 
