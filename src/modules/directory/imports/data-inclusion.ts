@@ -5,8 +5,8 @@
 // telephone are the structure's public contact. Empty strings are read as null.
 import type { ImportLine } from '../service.ts';
 import { KIND_CODES, type KindCode, type StructureInput } from '../model.ts';
-import { FieldError, isoDate, joinAddress, type JsonRecord, number, strings, text, toLine } from './fields.ts';
-import { readJsonRecords } from './json.ts';
+import { FieldError, isoDate, joinAddress, type JsonRecord, number, strings, text } from './fields.ts';
+import { readJsonStructures } from './json.ts';
 
 /** reseaux_porteurs value → our kind (v1 lower-case slugs). SEP has no data·inclusion value. */
 export const KIND_BY_RESEAU: Record<string, KindCode> = {
@@ -71,15 +71,10 @@ export function dataInclusionToInput(r: JsonRecord): StructureInput {
 }
 
 export async function readDataInclusionFile(file: string): Promise<ImportLine[]> {
-  const lines: ImportLine[] = [];
   const shape = {
     label: 'data·inclusion (structures v1)',
     envelopeKeys: ['items', 'results'],
     looksLikeRecord: (o: JsonRecord) => 'nom' in o || ('id' in o && 'source' in o),
   };
-  for await (const item of readJsonRecords(file, shape)) {
-    if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => dataInclusionToInput(item.value as JsonRecord), (item.value as JsonRecord).siret));
-  }
-  return lines;
+  return readJsonStructures(file, shape, (r) => dataInclusionToInput(r));
 }

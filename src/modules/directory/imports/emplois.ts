@@ -5,8 +5,8 @@
 // It has no activities: they are left undefined, so those already stored are kept.
 import type { ImportLine } from '../service.ts';
 import { KIND_CODES, type KindCode, type StructureInput } from '../model.ts';
-import { FieldError, isoDate, joinAddress, type JsonRecord, text, toLine } from './fields.ts';
-import { readJsonRecords } from './json.ts';
+import { FieldError, isoDate, joinAddress, type JsonRecord, text } from './fields.ts';
+import { readJsonStructures } from './json.ts';
 
 const KINDS = new Set<string>(KIND_CODES);
 
@@ -42,15 +42,10 @@ export function emploisToInput(r: JsonRecord): StructureInput {
 }
 
 export async function readEmploisFile(file: string): Promise<ImportLine[]> {
-  const lines: ImportLine[] = [];
   const shape = {
     label: 'les emplois de l’inclusion (/api/v1/siaes/)',
     envelopeKeys: ['results'],
     looksLikeRecord: (o: JsonRecord) => 'siret' in o && ('raison_sociale' in o || 'type' in o),
   };
-  for await (const item of readJsonRecords(file, shape)) {
-    if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => emploisToInput(item.value as JsonRecord), (item.value as JsonRecord).siret));
-  }
-  return lines;
+  return readJsonStructures(file, shape, (r) => emploisToInput(r));
 }

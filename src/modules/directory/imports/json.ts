@@ -10,7 +10,9 @@ import Assembler from 'stream-json/assembler.js';
 import { parser } from 'stream-json';
 import { verifyFile } from 'stream-json/file/verifier.js';
 import { AppError } from '../../../core/errors.ts';
-import { isRecord, type JsonRecord } from './fields.ts';
+import type { StructureInput } from '../model.ts';
+import type { ImportLine } from '../service.ts';
+import { isRecord, type JsonRecord, toLine } from './fields.ts';
 import { openUtf8, readHead } from './utf8.ts';
 
 export type JsonItem = { line: number; value: unknown } | { line: number; error: { code: string; reason: string } };
@@ -161,4 +163,17 @@ async function wherePosition(file: string): Promise<string> {
 export async function* readJsonRecords(file: string, shape: JsonShape): AsyncGenerator<JsonItem> {
   if (await isJsonLines(file, shape)) yield* readJsonLines(file);
   else yield* readJsonDocuments(file, shape);
+}
+
+/** Reads the records of a JSON file of structures into import lines, one reader function per format. */
+export async function readJsonStructures(file: string, shape: JsonShape, toInput: (r: JsonRecord) => StructureInput): Promise<ImportLine[]> {
+  const lines: ImportLine[] = [];
+  for await (const item of readJsonRecords(file, shape)) {
+    if ('error' in item) lines.push(item);
+    else {
+      const r = item.value as JsonRecord;
+      lines.push(toLine(item.line, () => toInput(r), r.siret));
+    }
+  }
+  return lines;
 }

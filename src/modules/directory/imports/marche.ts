@@ -17,8 +17,8 @@ import { normalize } from '../../../core/text.ts';
 import { departmentFromPostal } from '../../territories/data.ts';
 import type { ImportLine } from '../service.ts';
 import { type ActivityInput, KIND_CODES, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode, type StructureInput } from '../model.ts';
-import { boolean, FieldError, invalidField, isoDate, type JsonRecord, loadVocabulary, objects, text, toLine, type Vocabulary } from './fields.ts';
-import { readJsonRecords } from './json.ts';
+import { boolean, FieldError, invalidField, isoDate, type JsonRecord, loadVocabulary, objects, text, type Vocabulary } from './fields.ts';
+import { readJsonStructures } from './json.ts';
 
 const KINDS = new Set<string>(KIND_CODES);
 const PRESTA = new Set<string>(SERVICE_TYPE_CODES);
@@ -106,15 +106,10 @@ export function marcheToInput(r: JsonRecord, vocab: Vocabulary): StructureInput 
 
 export async function readMarcheFile(file: string): Promise<ImportLine[]> {
   const vocab = loadVocabulary();
-  const lines: ImportLine[] = [];
   const shape = {
     label: 'Le Marché de l’inclusion (/api/siae/)',
     envelopeKeys: ['results'],
     looksLikeRecord: (o: JsonRecord) => 'siret' in o && ('name' in o || 'kind' in o),
   };
-  for await (const item of readJsonRecords(file, shape)) {
-    if ('error' in item) lines.push(item);
-    else lines.push(toLine(item.line, () => marcheToInput(item.value as JsonRecord, vocab), (item.value as JsonRecord).siret));
-  }
-  return lines;
+  return readJsonStructures(file, shape, (r) => marcheToInput(r, vocab));
 }
