@@ -6,7 +6,7 @@ import { cleanIdentifier } from '../../core/siret.ts';
 import { type Sql, sql } from '../../core/sql.ts';
 import { compareFr, normalize } from '../../core/text.ts';
 import { FAMILY_LABEL, getReferentials, type Referentials } from '../referentials/service.ts';
-import { distanceKm, loadTerritories, type Territories } from '../territories/data.ts';
+import { loadTerritories, type Territories } from '../territories/data.ts';
 import { discPlace, distanceToPlace, explainServes, formatKm, isLocated, type Place, territoryPlace } from './area.ts';
 import { KIND_CODES, KIND_FAMILY, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
 import { directorySnapshot, memo, placeEvaluation, type Snapshot, type SnapshotStructure } from './snapshot.ts';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT_DIR } from '../../core/config.ts';
-import { compareFr, normalize, placeKey } from '../../core/text.ts';
+import { compareFr, placeKey } from '../../core/text.ts';
 
 export type TerritoryType = 'commune' | 'epci' | 'departement' | 'region';
 

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../core/errors.ts';
 import { readCsvFile } from './csv.ts';
 import { formatActivities, formatCommitments, joinList, parseActivities, parseArea, parseCommitments, parseDate, splitList } from './csv-format.ts';
 

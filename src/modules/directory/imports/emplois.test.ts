@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../core/errors.ts';
 import { readEmploisFile } from './emplois.ts';
 
 const fixture = (p: string) => path.resolve(import.meta.dirname, '../../../../test/fixtures/structures/emplois', p);
