@@ -27,9 +27,11 @@ export function territoryRefToKey(ref: string, territories: Territories): string
   throw new AppError('UNKNOWN_TERRITORY', `Territoire inconnu : « ${ref} » (attendu par exemple departement:59 ou commune:59350).`);
 }
 
-export function keyToRef(key: string, territories: Territories): string {
-  const t = territories.byKey.get(key);
-  return t ? `${t.type}:${t.code}` : key;
+/** The area of an activity from its stored columns; listed keys can be mapped (to "departement:59"…). */
+export function storedArea(kind: 'country' | 'radius' | 'territories', radiusKm: number | null, keys: string[], mapKey: (k: string) => string = (k) => k): Area {
+  if (kind === 'country') return { kind: 'country' };
+  if (kind === 'radius') return { kind: 'radius', radiusKm: radiusKm as number };
+  return { kind: 'territories', territories: keys.map(mapKey) };
 }
 
 /** Keys stored on an activity: listed territories, and what the area covers (see migration 0003). */

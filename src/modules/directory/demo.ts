@@ -1,5 +1,6 @@
 // The demo territory: Hauts-de-France, generated deterministically (same seed, same structures).
 // Every structure is fictitious and marked is_demo; SIRETs are valid by checksum but invented.
+import { slugify } from '../../core/text.ts';
 import type { Db } from '../../core/db.ts';
 import { completeSiret } from '../../core/siret.ts';
 import { getReferentials } from '../referentials/service.ts';
@@ -149,7 +150,7 @@ export async function generateDemo(db: Db, count = 2400, seed = 59): Promise<Str
       activities.push({ sector: sector.slug, serviceTypes, area });
     }
     const etp = kind === 'SEP' ? null : r.int(3, 180);
-    const web = slugSafe(name);
+    const web = slugify(name, 40);
     out.push({
       siret,
       name,
@@ -204,14 +205,6 @@ function networksFor(kind: KindCode, r: ReturnType<typeof prng>): string[] {
 }
 
 const round = (x: number) => Math.round(x * 1e5) / 1e5;
-const slugSafe = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 40);
 
 /** Loads the demo territory into an empty directory; does nothing when structures exist. */
 export async function seedDemo(db: Db, opts: { force?: boolean; count?: number } = {}): Promise<ImportReport | null> {

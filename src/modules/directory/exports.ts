@@ -7,6 +7,8 @@
 // never queried here. Demo structures are fictitious and never exported.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { keyToRef } from '../territories/data.ts';
+import { storedArea } from './area.ts';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { loadConfig } from '../../core/config.ts';
 import type { Db } from '../../core/db.ts';
@@ -18,7 +20,6 @@ import {
   formatCommitments,
   formatDecimal,
   joinList,
-  keyToTerritoryRef,
   protectFormula,
 } from './imports/csv-format.ts';
 import { KIND_BY_RESEAU, NETWORK_BY_RESEAU } from './imports/data-inclusion.ts';
@@ -161,12 +162,7 @@ function activityInputs(rows: ActivityRow[]): ActivityInput[] {
   return rows.map((a) => ({
     sector: a.sector_slug,
     serviceTypes: a.service_types,
-    area:
-      a.area_kind === 'country'
-        ? { kind: 'country' }
-        : a.area_kind === 'radius'
-          ? { kind: 'radius', radiusKm: a.radius_km as number }
-          : { kind: 'territories', territories: a.territory_keys.map(keyToTerritoryRef) },
+    area: storedArea(a.area_kind, a.radius_km, a.territory_keys, keyToRef),
   }));
 }
 

@@ -149,15 +149,16 @@ async function writeChunk(tx: Queryable, items: PreparedStructure[]): Promise<Wr
   // Kept activities: a radius reaches other territories when the structure moved.
   const kept = touched.filter((t) => t.item.activities === undefined);
   if (kept.length) {
-    const radii = await tx.query<{ id: string; structure_id: string; radius_km: number }>(
-      sql`SELECT id, structure_id, radius_km FROM activities WHERE area_kind = 'radius' AND structure_id = ANY(${kept.map((t) => t.id)}::uuid[])`,
+    const radii = await tx.query<{ id: string; structure_id: string; radius_km: number; cover_keys: string[] }>(
+      sql`SELECT id, structure_id, radius_km, cover_keys FROM activities WHERE area_kind = 'radius' AND structure_id = ANY(${kept.map((t) => t.id)}::uuid[])`,
     );
     const rowOf = new Map(kept.map((t) => [t.id, t.item.row]));
     for (const a of radii) {
       const row = rowOf.get(a.structure_id);
       if (!row) continue;
       const { coverKeys } = storedKeys({ kind: 'radius', radiusKm: a.radius_km }, { lat: row.lat, lon: row.lon }, loadTerritories());
-      await tx.query(sql`UPDATE activities SET cover_keys = ${coverKeys}::text[] WHERE id = ${a.id}::uuid AND cover_keys <> ${coverKeys}::text[]`);
+      // Only activities of structures that moved are written.
+      if (coverKeys.join() !== a.cover_keys.join()) await tx.query(sql`UPDATE activities SET cover_keys = ${coverKeys}::text[] WHERE id = ${a.id}::uuid`);
     }
   }
   const activityRows: unknown[][] = [];

@@ -26,7 +26,7 @@ export const SearchItemSchema = z.object({
   matchReasons: z.array(z.string()).describe('Pourquoi la structure correspond (lieu desservi, activité…)'),
 });
 
-const FacetSchema = z.object({ value: z.string(), label: z.string(), count: z.number() });
+export const FacetSchema = z.object({ value: z.string(), label: z.string(), count: z.number() });
 
 export const SearchResponseSchema = z.object({
   items: z.array(SearchItemSchema),

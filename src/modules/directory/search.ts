@@ -1,4 +1,5 @@
 // Directory search: words, filters, place, facets and the French reasons of each match.
+import type { FacetSchema, SearchItemSchema, SearchResponseSchema } from './schemas.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../core/db.ts';
 import { AppError } from '../../core/errors.ts';
@@ -42,39 +43,10 @@ export const SearchQuerySchema = z.object({
 });
 export type SearchQuery = z.output<typeof SearchQuerySchema>;
 
-export interface SearchItem {
-  id: string;
-  slug: string;
-  siret: string;
-  name: string;
-  brand: string | null;
-  kind: KindCode;
-  kindName: string;
-  family: 'insertion' | 'handicap';
-  commune: { code: string; name: string } | null;
-  departmentCode: string | null;
-  lat: number | null;
-  lon: number | null;
-  distanceKm?: number;
-  sectors: string[];
-  matchReasons: string[];
-}
-
-export interface Facet {
-  value: string;
-  label: string;
-  count: number;
-}
-
-export interface SearchResult {
-  items: SearchItem[];
-  total: number;
-  page: number;
-  perPage: number;
-  facets: { kinds: Facet[]; families: Facet[]; sectorGroups: Facet[]; sectors: Facet[]; serviceTypes: Facet[]; departments: Facet[] };
-  place: { label: string; kind: 'disc' | 'territory'; radiusKm?: number } | null;
-  correctedQuery: string | null;
-}
+// The shapes of an answer are those of the API schemas (one definition for the code and the OpenAPI).
+export type SearchItem = z.infer<typeof SearchItemSchema>;
+export type Facet = z.infer<typeof FacetSchema>;
+export type SearchResult = z.infer<typeof SearchResponseSchema>;
 
 interface TextQuery {
   siret?: string;
@@ -255,8 +227,7 @@ export async function searchStructures(db: Queryable, q: SearchQuery): Promise<S
 
   // Filters and counters indexed by integers (kinds, sectors, départements): this loop runs over the directory.
   const kindFilter = b.kinds ? flags(KIND_CODES.length, b.kinds.map((k) => KIND_CODES.indexOf(k))) : null;
-  const sectorIdx = new Map(snap.sectors.map((x, i) => [x, i]));
-  const sectorFilter = b.sectors ? flags(snap.sectors.length, b.sectors.map((x) => sectorIdx.get(x) ?? -1)) : null;
+  const sectorFilter = b.sectors ? flags(snap.sectors.length, b.sectors.map((x) => snap.sectorIndex.get(x) ?? -1)) : null;
   const typeMask = q.serviceType ? q.serviceType.reduce((m, t) => m | (1 << SERVICE_TYPE_CODES.indexOf(t)), 0) : 0;
   const hasActivityFilter = Boolean(sectorFilter || typeMask);
   const kindCounts = new Int32Array(KIND_CODES.length);

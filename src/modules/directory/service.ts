@@ -5,8 +5,8 @@ import { AppError } from '../../core/errors.ts';
 import { cleanIdentifier } from '../../core/siret.ts';
 import { slugify } from '../../core/text.ts';
 import { getReferentials, type Referentials } from '../referentials/service.ts';
-import { loadTerritories, type Territories } from '../territories/data.ts';
-import { areaLabel, storedKeys } from './area.ts';
+import { keyToRef, loadTerritories, type Territories } from '../territories/data.ts';
+import { areaLabel, storedArea, storedKeys } from './area.ts';
 import { directoryChanged } from './snapshot.ts';
 import {
   type Activity,
@@ -225,12 +225,7 @@ export async function getStructure(db: Queryable, by: { id?: string; slug?: stri
 
 export function toActivity(a: ActivityRow, refs: Referentials, territories: Territories): Activity {
   const sector = refs.sectorBySlug.get(a.sector_slug);
-  const area =
-    a.area_kind === 'country'
-      ? ({ kind: 'country' } as const)
-      : a.area_kind === 'radius'
-        ? ({ kind: 'radius', radiusKm: a.radius_km as number } as const)
-        : ({ kind: 'territories', territories: a.territory_keys.map((k) => keyRef(k, territories)) } as const);
+  const area = storedArea(a.area_kind, a.radius_km, a.territory_keys, keyToRef);
   return {
     id: a.id,
     sector: {
@@ -243,11 +238,6 @@ export function toActivity(a: ActivityRow, refs: Referentials, territories: Terr
     area,
     areaLabel: areaLabel(area, a.territory_keys, territories),
   };
-}
-
-function keyRef(key: string, territories: Territories): string {
-  const t = territories.byKey.get(key);
-  return t ? `${t.type}:${t.code}` : key;
 }
 
 export function toStructure(row: StructureRow, activities: ActivityRow[], refs: Referentials, territories: Territories): Structure {

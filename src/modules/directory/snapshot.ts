@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../../core/db.ts';
 import { compareFr } from '../../core/text.ts';
 import { getReferentials, resetReferentials } from '../referentials/service.ts';
 import { KIND_CODES, type KindCode, SERVICE_TYPE_CODES, type ServiceTypeCode } from './model.ts';
-import { distanceToPlace, isLocated, type Place, servesPlace, type StoredArea, type StructurePoint } from './area.ts';
+import { distanceToPlace, isLocated, type Place, servesPlace, type StoredArea, storedArea, type StructurePoint } from './area.ts';
 import { directoryVersion } from './repository.ts';
 
 export interface SnapshotActivity extends StoredArea {
@@ -42,6 +42,8 @@ export interface SnapshotStructure extends StructurePoint {
 export interface Snapshot {
   version: number;
   sectors: string[];
+  /** Position of a sector slug in sectors. */
+  sectorIndex: Map<string, number>;
   groups: string[];
   departments: string[];
   structures: SnapshotStructure[];
@@ -238,17 +240,12 @@ async function read(db: Queryable, version: number): Promise<Snapshot> {
       typeMask: a.service_types.reduce((m, t) => m | (1 << SERVICE_TYPE_CODES.indexOf(t)), 0),
       index: activityCount++,
       isCountry: a.area_kind === 'country',
-      area:
-        a.area_kind === 'country'
-          ? { kind: 'country' }
-          : a.area_kind === 'radius'
-            ? { kind: 'radius', radiusKm: a.radius_km as number }
-            : { kind: 'territories', territories: a.territory_keys },
+      area: storedArea(a.area_kind, a.radius_km, a.territory_keys),
       territoryKeys: a.territory_keys,
       coverKeys: a.cover_keys,
     });
   }
   const departments = [...new Set(structures.map((x) => x.departmentCode).filter((d): d is string => Boolean(d)))].sort();
   for (const x of structures) x.depIdx = x.departmentCode ? departments.indexOf(x.departmentCode) : -1;
-  return { version, sectors, groups, departments, structures, byId, activityCount };
+  return { version, sectors, sectorIndex: sectorIdx, groups, departments, structures, byId, activityCount };
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ROOT_DIR } from '../../core/config.ts';
 import { compareFr, placeKey } from '../../core/text.ts';
 
-export type TerritoryType = 'commune' | 'epci' | 'departement' | 'region';
+export const TERRITORY_TYPES = ['commune', 'epci', 'departement', 'region'] as const;
+export type TerritoryType = (typeof TERRITORY_TYPES)[number];
 
 export interface Territory {
   key: string; // typed key: C59350, E200093201, D59, R32
@@ -25,6 +26,14 @@ export interface Territory {
 
 const PREFIX: Record<TerritoryType, string> = { commune: 'C', epci: 'E', departement: 'D', region: 'R' };
 export const territoryKey = (type: TerritoryType, code: string) => PREFIX[type] + code;
+const TYPE_OF_PREFIX = Object.fromEntries(Object.entries(PREFIX).map(([type, prefix]) => [prefix, type])) as Record<string, TerritoryType>;
+/** The type of a typed key ("D59" → departement), undefined for something else. */
+export const keyType = (key: string): TerritoryType | undefined => TYPE_OF_PREFIX[key[0]];
+/** A typed key as people and files write it: "D59" → "departement:59". */
+export const keyToRef = (key: string): string => {
+  const type = keyType(key);
+  return type ? `${type}:${key.slice(1)}` : key;
+};
 export const TYPE_LABEL: Record<TerritoryType, string> = {
   commune: 'Commune',
   epci: 'Intercommunalité',

@@ -1,5 +1,6 @@
 // Our CSV template (docs/csv-template.md): columns, and how lists, activities and commitments are
 // written in a cell. Shared by the CSV reader and the CSV export, so that an export re-imports unchanged.
+import { keyToRef, TERRITORY_TYPES, type TerritoryType, territoryKey } from '../../territories/data.ts';
 import { SERVICE_TYPE_CODES, type ActivityInput, type Area, type Commitment, type ServiceTypeCode } from '../model.ts';
 
 /** Every column of the template, in the order of the export and of docs/modele-structures.csv. */
@@ -101,16 +102,8 @@ export function parseCommitments(cell: string): Commitment[] {
 
 // --- Activities: "nettoyage-de-locaux-16/PREST+BUILD/rayon:30|espaces-verts/PREST/departement:59+departement:62" ---
 
-const TYPE_PREFIX: Record<string, string> = { commune: 'C', departement: 'D', epci: 'E', region: 'R' };
 const TYPE_ALIASES: Record<string, string> = { département: 'departement', dep: 'departement', région: 'region', reg: 'region' };
-const KEY_TYPE: Record<string, string> = { C: 'commune', D: 'departement', E: 'epci', R: 'region' };
 const COUNTRY_WORDS = new Set(['france', 'pays', 'national', 'nationale', 'france-entiere', 'toute-la-france']);
-
-/** A stored territory key ("D59") as written in the template ("departement:59"). */
-export function keyToTerritoryRef(key: string): string {
-  const type = KEY_TYPE[key[0]];
-  return type ? `${type}:${key.slice(1)}` : key;
-}
 
 export function formatArea(area: Area): string {
   if (area.kind === 'country') return 'france';
@@ -134,12 +127,15 @@ function canonicalTerritories(refs: string[]): string[] {
     if (m) {
       const word = m[1].toLowerCase();
       const type = TYPE_ALIASES[word] ?? word;
-      if (!TYPE_PREFIX[type]) throw new Error(`territoire « ${r} » : type inconnu (commune, epci, departement ou region)`);
+      if (!TERRITORY_TYPES.includes(type as TerritoryType)) throw new Error(`territoire « ${r} » : type inconnu (commune, epci, departement ou region)`);
       const code = m[2].trim().toUpperCase();
-      return { key: TYPE_PREFIX[type] + code, ref: `${type}:${code}` };
+      return { key: territoryKey(type as TerritoryType, code), ref: `${type}:${code}` };
     }
     const k = /^([CDER])([0-9][0-9AB]*)$/i.exec(r);
-    if (k) return { key: k[1].toUpperCase() + k[2].toUpperCase(), ref: `${KEY_TYPE[k[1].toUpperCase()]}:${k[2].toUpperCase()}` };
+    if (k) {
+      const key = (k[1] + k[2]).toUpperCase();
+      return { key, ref: keyToRef(key) };
+    }
     throw new Error(`territoire « ${r} » : attendu par exemple departement:59, commune:59350, epci:200093201 ou region:32`);
   });
   const byKey = new Map(keyed.map((x) => [x.key, x.ref]));
