@@ -62,7 +62,14 @@ export async function seedReferentials(db: Db): Promise<void> {
   const sectors = loadSectors();
   const territories = loadTerritories();
   const count = await db.one<{ n: number }>('SELECT count(*)::int AS n FROM territories');
+  // What searches read of the reference data; when it changes, every process reloads (directory version).
+  const fingerprint = (tx: Queryable) =>
+    tx.one<{ f: string }>(`SELECT md5(coalesce((SELECT string_agg(slug || name || group_slug, ',' ORDER BY slug) FROM sectors), '')
+      || coalesce((SELECT string_agg(slug || name, ',' ORDER BY slug) FROM sector_groups), '')
+      || coalesce((SELECT string_agg(slug || name, ',' ORDER BY slug) FROM networks), '')
+      || coalesce((SELECT string_agg(slug || name, ',' ORDER BY slug) FROM labels), '')) AS f`);
   await db.transaction(async (tx) => {
+    const before = await fingerprint(tx);
     const groups = new Map(sectors.map((s) => [s.groupSlug, s]));
     for (const g of groups.values()) {
       await tx.query(sql`INSERT INTO sector_groups (slug, name, position) VALUES (${g.groupSlug}, ${g.groupName}, ${g.groupPosition})
@@ -116,8 +123,7 @@ export async function seedReferentials(db: Db): Promise<void> {
           postal_codes = EXCLUDED.postal_codes, lat = EXCLUDED.lat, lon = EXCLUDED.lon, population = EXCLUDED.population`,
       );
     }
-    // Searches read reference data with the directory: make every process reload both.
-    await tx.query('UPDATE directory_state SET version = version + 1 WHERE id = 1');
+    if ((await fingerprint(tx))?.f !== before?.f) await tx.query('UPDATE directory_state SET version = version + 1 WHERE id = 1');
   });
   cache = null;
 }
