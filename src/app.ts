@@ -9,24 +9,45 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { z } from 'zod';
 import { ROOT_DIR } from './core/config.ts';
 import { frameworkErrors, installErrorHandling } from './core/http.ts';
+import { kickJobs } from './core/jobs.ts';
+import { uploadRoutes } from './core/uploads.ts';
 import type { Platform } from './core/platform.ts';
+import { accountsHttp } from './modules/accounts/http.ts';
+import { accountPages } from './modules/accounts/pages.ts';
+import { claimPages } from './modules/accounts/claim-pages.ts';
+import { privacyPages } from './modules/accounts/privacy-pages.ts';
+import { accountRoutes } from './modules/accounts/routes.ts';
+import { tokenPages } from './modules/accounts/token-pages.ts';
+import { backOfficePages } from './modules/backoffice/pages.ts';
+import { backOfficeRoutes } from './modules/backoffice/routes.ts';
+import { editingPages } from './modules/directory/editing-pages.ts';
+import { editingRoutes } from './modules/directory/editing-routes.ts';
 import { directoryRoutes } from './modules/directory/routes.ts';
 import { referentialRoutes } from './modules/referentials/routes.ts';
 import { territoryRoutes } from './modules/territories/routes.ts';
 import { contentSecurityPolicy } from './web/csp.ts';
+import { devMailRoutes } from './web/dev-mails.ts';
 import { errorPage, webRoutes } from './web/routes.ts';
 
 export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: platform.config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: {
+      level: platform.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // Addresses are logged without their query: links sent by mail carry their token there.
+      serializers: { req: (req: { method: string; url: string; hostname?: string }) => ({ method: req.method, url: req.url.split('?')[0], hostname: req.hostname }) },
+    },
     // Request lines are logged only when debugging: URLs may carry what people typed.
     logController: new LogController({ disableRequestLogging: platform.config.logLevel !== 'debug' }),
     frameworkErrors: frameworkErrors(errorPage(platform)),
+    trustProxy: platform.config.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app, errorPage(platform));
   await app.register(fastifyFormbody);
+  // Sessions, API tokens, CSRF and the access rule every route declares: before any route.
+  await accountsHttp(app, platform);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -43,7 +64,12 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     hideUntagged: true,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+
+  // A change may have queued mail: the runner of this process looks at once instead of at its next poll.
+  app.addHook('onResponse', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') kickJobs();
+  });
 
   // Security headers on every answer.
   app.addHook('onSend', async (req, reply) => {
@@ -51,6 +77,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'strict-origin-when-cross-origin');
     reply.header('X-Frame-Options', 'DENY');
+    if (platform.config.publicUrl.startsWith('https://')) reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
   });
 
   await app.register(fastifyStatic, { root: path.join(ROOT_DIR, 'node_modules/@gouvfr/dsfr/dist'), prefix: '/static/dsfr/', decorateReply: false, maxAge: '7d' });
@@ -60,6 +87,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   app.withTypeProvider().get(
     '/api/v1/health',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Plateforme'],
         summary: 'État du service',
@@ -75,5 +103,16 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   await referentialRoutes(app, platform);
   await territoryRoutes(app);
   await webRoutes(app, platform);
+  await accountPages(app, platform);
+  await accountRoutes(app, platform);
+  await tokenPages(app, platform);
+  await privacyPages(app, platform);
+  await claimPages(app, platform);
+  await editingPages(app, platform);
+  await editingRoutes(app, platform);
+  await backOfficePages(app, platform);
+  await backOfficeRoutes(app, platform);
+  await uploadRoutes(app, platform);
+  await devMailRoutes(app, platform);
   return app;
 }

@@ -10,11 +10,19 @@ import { IMPORT_FORMATS, type ImportFormat, readStructuresFile } from './modules
 import { importStructures, type ImportReport } from './modules/directory/service.ts';
 import { seedReferentials } from './modules/referentials/service.ts';
 import { startServer } from './server.ts';
+import { startWorker } from './worker.ts';
+import { runReadyJobs } from './core/jobs.ts';
+import './core/mail.ts';
+import { openPlatform } from './core/platform.ts';
+import { addPlatformAdmin } from './modules/accounts/service.ts';
 
 const HELP = `passerelles — la plateforme territoriale de l'inclusion dans l'emploi
 
 Usage :
   passerelles start                                  démarre la plateforme (PORT, DATABASE_URL, DATA_DIR, DEMO)
+  passerelles worker                                 traite les tâches de fond (mails) dans un processus à part
+  passerelles admin add COURRIEL                     fait de cette personne un administrateur de la plateforme
+                                                     (compte créé s’il n’existe pas ; lien de connexion envoyé par courriel)
   passerelles db migrate                             applique les migrations et les référentiels
   passerelles db seed demo [--count N] [--force]     charge le territoire de démonstration
   passerelles import structures --format F FICHIER   importe des structures (F : ${IMPORT_FORMATS.join(', ')})
@@ -81,6 +89,29 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'start') {
     await startServer();
     return -1; // keeps running
+  }
+  if (cmd === 'worker') {
+    await startWorker();
+    return -1; // keeps running
+  }
+  if (cmd === 'admin' && sub === 'add') {
+    const email = rest[0];
+    if (!email) {
+      console.error('Indiquez l’adresse électronique : passerelles admin add nom@domaine.fr');
+      return 2;
+    }
+    const config = loadConfig();
+    const platform = await openPlatform({ ...config, demo: false });
+    try {
+      const r = await addPlatformAdmin(platform, email);
+      // The sign-in link goes out now (this command does not wait for a server to send it).
+      await runReadyJobs(platform);
+      console.log(`${r.created ? 'Compte créé et nommé' : 'Compte nommé'} administrateur de la plateforme : ${email.trim().toLowerCase()}.`);
+      console.log(config.smtpUrl ? 'Un lien de connexion lui a été envoyé par courriel.' : 'Un lien de connexion est dans la boîte d’envoi : /dev/mails (sans serveur SMTP).');
+    } finally {
+      await platform.db.close();
+    }
+    return 0;
   }
   if (cmd === 'db' && sub === 'migrate') {
     await withDb(async () => {});

@@ -3,6 +3,8 @@
 import cluster from 'node:cluster';
 import { buildApp } from './app.ts';
 import { loadConfig } from './core/config.ts';
+import { startJobRunner } from './core/jobs.ts';
+import './core/mail.ts';
 import { openPlatform } from './core/platform.ts';
 
 const say = (m: string) => console.log(`[passerelles] ${m}`);
@@ -22,9 +24,12 @@ export async function startServer() {
   const platform = await openPlatform(config, say, { setup: cluster.isPrimary });
   const app = await buildApp(platform);
   await app.listen({ port: config.port, host: config.host });
+  // Background jobs (mail…) run in every web process unless RUN_JOBS=off (then `passerelles worker` runs them).
+  const jobs = config.runJobs ? startJobRunner(platform) : null;
   if (cluster.isPrimary) say(`Prête en ${((Date.now() - t0) / 1000).toFixed(1)} s : ${config.publicUrl}`);
   const stop = async () => {
     await app.close();
+    await jobs?.stop();
     await platform.db.close();
     process.exit(0);
   };

@@ -19,6 +19,32 @@ export interface Config {
   /** INSEE code of the operator's région: listed first in the filters. */
   region: string;
   stateMarks: boolean;
+  /** SMTP server for mail (smtp://user:pass@host:port); without it, mail goes to the outbox table (/dev/mails). */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Where uploaded files (logos) are stored. */
+  uploadDir: string;
+  /** Whether this process runs background jobs (the web server does by default; `passerelles worker` always). */
+  runJobs: boolean;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits). */
+  trustProxy: boolean;
+  /** Made a platform administrator at start-up when not one already (a sign-in link is mailed). */
+  adminEmail: string | null;
+  /** How often (ms) each process looks for ready jobs. */
+  jobsPollMs: number;
+  /**
+   * The /dev/mails page (mail kept in the outbox, sign-in links included): only outside production,
+   * without SMTP, and on a local address unless DEV_MAILS=on says otherwise.
+   */
+  devMails: boolean;
+}
+
+function devMailsEnabled(env: NodeJS.ProcessEnv, port: number): boolean {
+  if (env.NODE_ENV === 'production' || env.SMTP_URL?.trim()) return false;
+  const flag = (env.DEV_MAILS ?? '').toLowerCase();
+  if (flag === 'on' || flag === 'off') return flag === 'on';
+  const host = new URL(env.PUBLIC_URL ?? `http://localhost:${port}`).hostname;
+  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -39,5 +65,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorName: env.OPERATOR_NAME ?? 'DREETS Hauts-de-France',
     region: env.REGION ?? '32',
     stateMarks: (env.STATE_MARKS ?? 'on').toLowerCase() !== 'off',
+    smtpUrl: env.SMTP_URL?.trim() || null,
+    mailFrom: env.MAIL_FROM ?? 'Passerelles <ne-pas-repondre@passerelles.localhost>',
+    uploadDir: env.UPLOAD_DIR ? path.resolve(process.cwd(), env.UPLOAD_DIR) : path.join(env.DATA_DIR ? path.resolve(process.cwd(), env.DATA_DIR) : path.join(ROOT_DIR, '.data'), 'uploads'),
+    runJobs: (env.RUN_JOBS ?? 'on').toLowerCase() !== 'off',
+    trustProxy: (env.TRUST_PROXY ?? 'off').toLowerCase() === 'on',
+    adminEmail: env.ADMIN_EMAIL?.trim() || null,
+    jobsPollMs: Math.max(10, Number(env.JOBS_POLL_MS) || 1000),
+    devMails: devMailsEnabled(env, port),
   };
 }

@@ -17,6 +17,8 @@ export const FIELD_LABEL: Record<string, string> = {
   department: 'département', region: 'région', epci: 'intercommunalité', commune: 'commune', lat: 'latitude', lon: 'longitude',
   radiusKm: 'rayon', sort: 'tri', page: 'page', perPage: 'nombre par page', limit: 'nombre de suggestions',
   type: 'niveau de territoire', siret: 'SIRET', id: 'identifiant',
+  name: 'nom', scopes: 'portées', expiresInDays: 'durée de validité', confirmEmail: 'adresse de confirmation', email: 'adresse électronique',
+  status: 'statut', action: 'action', targetType: 'type de cible', targetId: 'identifiant de la cible', actor: 'auteur', from: 'date de début', to: 'date de fin',
 };
 
 /** Turns an error into a status and body; pages render the same information as HTML. */
@@ -60,6 +62,11 @@ export function installErrorHandling(app: FastifyInstance, renderHtml: (status: 
   app.setErrorHandler((err, req, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) req.log.error({ err }, 'unexpected error');
+    if (status === 429 && (body.error.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds) {
+      reply.header('Retry-After', String((body.error.details as { retryAfterSeconds: number }).retryAfterSeconds));
+    }
+    // A page that needs a session sends the visitor to sign in, then back.
+    if (wantsHtml(req) && status === 401 && req.method === 'GET') return reply.redirect(`/connexion?retour=${encodeURIComponent(req.url)}`, 303);
     if (wantsHtml(req)) return reply.status(status).type('text/html; charset=utf-8').send(renderHtml(status, body, req));
     return reply.status(status).send(body);
   });

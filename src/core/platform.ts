@@ -5,6 +5,7 @@ import { migrate } from './migrate.ts';
 import { seedReferentials } from '../modules/referentials/service.ts';
 import { seedDemo } from '../modules/directory/demo.ts';
 import { loadTerritories } from '../modules/territories/data.ts';
+import { addPlatformAdmin, isPlatformAdminEmail } from '../modules/accounts/service.ts';
 
 export interface Platform {
   db: Db;
@@ -22,5 +23,10 @@ export async function openPlatform(config: Config, log: (msg: string) => void = 
     const report = await seedDemo(db);
     if (report) log(`Territoire de démonstration chargé : ${report.created} structures (Hauts-de-France).`);
   }
-  return { db, config };
+  const platform = { db, config };
+  if (config.adminEmail && !(await isPlatformAdminEmail(db, config.adminEmail))) {
+    await addPlatformAdmin(platform, config.adminEmail);
+    log(`${config.adminEmail} est administrateur de la plateforme : un lien de connexion lui est envoyé${config.smtpUrl ? '' : ' (voir /dev/mails)'}.`);
+  }
+  return platform;
 }

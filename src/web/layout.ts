@@ -1,11 +1,13 @@
 // The page shell shared by every public page: DSFR head, skip links, header, navigation and footer.
 import type { Config } from '../core/config.ts';
 import { type Html, html } from '../core/html.ts';
+import { currentActor, currentCsrfCookie } from '../modules/accounts/http.ts';
+import { canUseBackOffice } from '../modules/accounts/policy.ts';
 
 export const SITE_NAME = 'Passerelles';
 export const SITE_TAGLINE = 'La plateforme territoriale de l’inclusion dans l’emploi';
 
-export type Section = 'home' | 'directory' | null;
+export type Section = 'home' | 'directory' | 'account' | 'admin' | null;
 
 interface NavEntry {
   label: string;
@@ -111,6 +113,7 @@ ${config.operatorName ? html`<div class="fr-header__operator"><p class="pl-opera
 <div class="fr-header__tools">
 <div class="fr-header__tools-links">
 <ul class="fr-btns-group">
+${accountLinks()}
 <li><a class="fr-btn fr-icon-code-s-slash-line" href="/api/docs">Documentation de l’API</a></li>
 </ul>
 </div>
@@ -132,6 +135,15 @@ ${NAV.map(
 </div>
 </div>
 </header>`;
+}
+
+/** Sign-in link, or the person's space and sign-out, in the header tools. */
+function accountLinks(): Html {
+  const actor = currentActor();
+  if (!actor.person) return html`<li><a class="fr-btn fr-icon-lock-line" href="/connexion">Se connecter</a></li>`;
+  return html`${canUseBackOffice(actor) ? html`<li><a class="fr-btn fr-icon-settings-5-line" href="/admin">Administration</a></li>` : ''}
+<li><a class="fr-btn fr-icon-account-circle-line" href="/espace">Mon espace</a></li>
+<li><form method="post" action="/deconnexion" class="pl-inline-form"><input type="hidden" name="_csrf" value="${currentCsrfCookie()}"><button type="submit" class="fr-btn fr-icon-logout-box-r-line">Se déconnecter</button></form></li>`;
 }
 
 function demoNotice(): Html {

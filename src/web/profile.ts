@@ -1,6 +1,8 @@
 // The public profile of a structure (/structures/:slug).
 import type { Config } from '../core/config.ts';
 import { type Html, html } from '../core/html.ts';
+import { currentActor } from '../modules/accounts/http.ts';
+import { canEditStructure } from '../modules/accounts/policy.ts';
 import { SOURCE_LABEL, type Structure } from '../modules/directory/model.ts';
 import { FAMILY_LABEL, type Referentials } from '../modules/referentials/service.ts';
 import { loadTerritories } from '../modules/territories/data.ts';
@@ -9,7 +11,10 @@ import { displayUrl, formatDate, formatDecimal, formatNumber, safeWebsite, telHr
 import { layout } from './layout.ts';
 import { dataScript, mapData } from './map.ts';
 
-export function profilePage(config: Config, s: Structure, refs: Referentials): string {
+/** A profile, with what the page shows beyond the API: the logo and the date of the structure's last edit. */
+export type ProfileStructure = Structure & { logoPath?: string | null; editedAt?: string | null };
+
+export function profilePage(config: Config, s: ProfileStructure, refs: Referentials): string {
   const hasMap = s.lat != null && s.lon != null;
   return layout(config, {
     title: `${s.name} – Annuaire`,
@@ -19,6 +24,7 @@ export function profilePage(config: Config, s: Structure, refs: Referentials): s
     scripts: hasMap ? ['map.js'] : [],
     main: html`<div class="fr-container">
 <div class="pl-profile-head fr-mb-4w">
+${s.logoPath ? html`<p class="fr-mb-2w"><img src="/uploads/${s.logoPath}" alt="Logo de ${s.name}" width="120"></p>` : ''}
 ${kindBadges(s.kind, s.kindName, s.family)}
 <h1 class="fr-mb-1w">${s.name}</h1>
 ${s.brand ? html`<p class="fr-text--lead fr-mb-1w">Nom commercial : ${s.brand}</p>` : ''}
@@ -41,6 +47,7 @@ ${sourceSection(s)}
 <div class="fr-col-12 fr-col-md-4">
 ${contactSection(s)}
 ${hasMap ? profileMap(config, s) : ''}
+${manageLink(s)}
 </div>
 </div>
 </div>`,
@@ -157,15 +164,28 @@ ${definitionList([
 </section>`;
 }
 
-function sourceSection(s: Structure): Html {
+function sourceSection(s: ProfileStructure): Html {
   const date = formatDate(s.sourceUpdatedAt) ?? formatDate(s.updatedAt);
   return html`<section class="fr-mb-5w" aria-labelledby="source">
 <h2 id="source" class="fr-h4">Source des données</h2>
 ${definitionList([
   ['Source', SOURCE_LABEL[s.source] ?? s.source],
   [s.sourceUpdatedAt ? 'Date des données' : 'Dernière mise à jour', date],
+  ['Complétée par la structure', s.editedAt ? `le ${formatDate(s.editedAt)}` : null],
 ])}
 </section>`;
+}
+
+/** Discreet: those who may edit get the link; others are told how to claim the structure. */
+function manageLink(s: Structure): Html {
+  const actor = currentActor();
+  const place = { id: s.id, communeCode: s.commune?.code, epciCode: s.epciCode, departmentCode: s.departmentCode, regionCode: s.regionCode };
+  if (actor.person && canEditStructure(actor, place)) {
+    return html`<p class="fr-text--sm fr-mt-3w"><a class="fr-link fr-link--sm fr-icon-edit-line fr-link--icon-left" href="/structures/modifier/${s.id}">Modifier la fiche</a></p>`;
+  }
+  return html`<p class="fr-text--sm fr-mt-3w">Vous gérez cette structure ?
+${actor.person ? '' : html`<a class="fr-link fr-link--sm" href="/structures/modifier/${s.id}">Modifier</a> /`}
+<a class="fr-link fr-link--sm" href="/structures/rattachement/${s.id}">Rattacher${actor.person ? ' la structure à mon compte' : ''}</a></p>`;
 }
 
 function contactSection(s: Structure): Html {

@@ -17,14 +17,15 @@ export function errorPage(p: Platform) {
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 export async function webRoutes(app: FastifyInstance, p: Platform) {
-  app.get('/', async (_req, reply) => sendHtml(reply, await homePage(p)));
-  app.get('/structures', async (req, reply) => resultsPage(p, req, reply));
-  app.get<{ Params: { slug: string } }>('/structures/:slug', async (req, reply) => {
+  const pub = { config: { access: 'public' as const } };
+  app.get('/', pub, async (_req, reply) => sendHtml(reply, await homePage(p)));
+  app.get('/structures', pub, async (req, reply) => resultsPage(p, req, reply));
+  app.get<{ Params: { slug: string } }>('/structures/:slug', pub, async (req, reply) => {
     const slug = req.params.slug;
     const s = slug.length <= 200 ? await getStructure(p.db, { slug }) : null;
     if (!s) throw notFound('Aucune structure ne correspond à cette adresse. Elle a peut-être été retirée de l’annuaire.');
     return sendHtml(reply, profilePage(p.config, s, await getReferentials(p.db)));
   });
-  app.get('/accessibilite', async (_req, reply) => sendHtml(reply, accessibilityPage(p.config)));
-  app.get('/mentions-legales', async (_req, reply) => sendHtml(reply, legalPage(p.config)));
+  app.get('/accessibilite', pub, async (_req, reply) => sendHtml(reply, accessibilityPage(p.config)));
+  app.get('/mentions-legales', pub, async (_req, reply) => sendHtml(reply, legalPage(p.config)));
 }

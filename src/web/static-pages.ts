@@ -42,7 +42,12 @@ export function legalPage(config: Config): string {
 
 const ERROR_TITLES: Record<number, { title: string; lead: string }> = {
   400: { title: 'Requête invalide', lead: 'La page n’a pas pu être affichée avec les informations demandées.' },
+  401: { title: 'Connexion nécessaire', lead: 'Cette page demande d’être connecté.' },
+  403: { title: 'Accès refusé', lead: 'Vous n’avez pas accès à cette page ou à cette action.' },
   404: { title: 'Page non trouvée', lead: 'La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.' },
+  410: { title: 'Lien expiré', lead: 'Ce lien n’est plus valable.' },
+  422: { title: 'Données invalides', lead: 'Les informations envoyées n’ont pas pu être enregistrées.' },
+  429: { title: 'Trop de tentatives', lead: 'Vous avez fait trop de demandes en peu de temps.' },
   413: { title: 'Requête trop volumineuse', lead: 'Les données envoyées dépassent la taille acceptée.' },
   500: { title: 'Erreur inattendue', lead: 'Le service rencontre un problème ; nous y travaillons.' },
   503: { title: 'Service indisponible', lead: 'Le service est momentanément indisponible. Réessayez dans quelques instants.' },

@@ -14,6 +14,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
   r.get(
     '/api/v1/structures',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Annuaire'],
         summary: 'Rechercher des structures inclusives',
@@ -28,6 +29,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
   r.get(
     '/api/v1/structures/by-siret/:siret',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Annuaire'],
         summary: 'Une structure par son SIRET',
@@ -46,6 +48,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
   r.get(
     '/api/v1/structures/:id',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Annuaire'],
         summary: 'Une structure par son identifiant (ou son slug)',

@@ -212,15 +212,22 @@ export async function importStructures(
   return report;
 }
 
+/** The public profile with what only pages show: the logo, and when the structure last edited its profile. */
+export type StructureProfile = Structure & { logoPath: string | null; editedAt: string | null };
+
 /** Public profile by id, slug or SIRET; hidden or unknown structures are not found. */
-export async function getStructure(db: Queryable, by: { id?: string; slug?: string; siret?: string }): Promise<Structure | null> {
+export async function getStructure(db: Queryable, by: { id?: string; slug?: string; siret?: string }): Promise<StructureProfile | null> {
   if (by.id && !/^[0-9a-f-]{36}$/i.test(by.id)) return null;
   if (by.slug !== undefined && !/^[a-z0-9-]{1,200}$/.test(by.slug)) return null; // slugs are made of these only
   if (by.siret !== undefined && !/^\d{14}$/.test(by.siret)) return null;
   const row = await findStructure(db, by);
   if (!row || row.hidden) return null;
   const refs = await getReferentials(db);
-  return toStructure(row, await activitiesOf(db, [row.id]), refs, loadTerritories());
+  return {
+    ...toStructure(row, await activitiesOf(db, [row.id]), refs, loadTerritories()),
+    logoPath: row.logo_path,
+    editedAt: row.edited_at ? new Date(row.edited_at).toISOString() : null,
+  };
 }
 
 export function toActivity(a: ActivityRow, refs: Referentials, territories: Territories): Activity {

@@ -10,6 +10,7 @@ export async function referentialRoutes(app: FastifyInstance, { db }: Platform) 
   r.get(
     '/api/v1/referentials/kinds',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Référentiels'],
         summary: 'Types de structures',
@@ -21,6 +22,7 @@ export async function referentialRoutes(app: FastifyInstance, { db }: Platform) 
   r.get(
     '/api/v1/referentials/sectors',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Référentiels'],
         summary: 'Secteurs d’activité, par groupe (20 groupes, 154 secteurs)',
@@ -38,6 +40,7 @@ export async function referentialRoutes(app: FastifyInstance, { db }: Platform) 
   r.get(
     '/api/v1/referentials/service-types',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Référentiels'],
         summary: 'Types de prestation',

@@ -25,6 +25,7 @@ export async function territoryRoutes(app: FastifyInstance) {
   r.get(
     '/api/v1/territories',
     {
+      config: { access: 'public' },
       schema: {
         tags: ['Territoires'],
         summary: 'Autocomplétion des territoires',
