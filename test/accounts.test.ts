@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../src/modules/accounts/http.ts';
 import { addMember, anonymous, createOrganisation, createPerson, deliveredMails, linkIn, postForm, type Session, signIn, TEST_PASSWORD } from './helpers/accounts.ts';
+import { runReadyJobs } from '../src/core/jobs.ts';
 import { createTestApp } from './helpers/app.ts';
+import { startSmtp } from './helpers/smtp.ts';
 
 type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 let t: TestApp;
@@ -285,5 +287,29 @@ describe('organisations and invitations', () => {
     const bs = await signIn(t.db, boss.id);
     expect((await postForm(t.app, `/organisations/${orgId}/verification`, bs, {})).statusCode).toBe(303);
     expect((await t.app.inject({ url: '/admin', headers: { cookie: s.cookie } })).statusCode).toBe(200);
+  });
+});
+
+describe('mail through a real SMTP server', () => {
+  it('sends the sign-up confirmation to a local SMTP server, with a link that works behind PUBLIC_URL', async () => {
+    const smtp = await startSmtp();
+    const s = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://passerelles.example.gouv.fr' });
+    try {
+      const res = await postForm(s.app, '/inscription', anonymous(), { email: 'smtp.personne@exemple.fr', password: TEST_PASSWORD });
+      expect(res.statusCode).toBe(303);
+      await runReadyJobs(s.platform);
+      expect(smtp.received).toHaveLength(1);
+      const raw = smtp.received[0].raw;
+      expect(smtp.received[0].rcpt).toEqual(['smtp.personne@exemple.fr']);
+      expect(raw).toMatch(/multipart\/alternative/);
+      // The link is absolute, on the public address (quoted-printable may cut lines: join them first).
+      const body = raw.replace(/=\r\n/g, '').replace(/=3D/g, '=');
+      expect(body).toMatch(/https:\/\/passerelles\.example\.gouv\.fr\/compte\/confirmer\?jeton=[A-Za-z0-9_-]{40,}/);
+      // Nothing stays in the outbox table when an SMTP server is configured.
+      expect((await s.db.one<{ n: number }>('SELECT count(*)::int AS n FROM mail_outbox'))?.n).toBe(0);
+    } finally {
+      await s.close();
+      await smtp.close();
+    }
   });
 });

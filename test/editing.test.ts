@@ -400,6 +400,9 @@ describe('the logo', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 300]);
     const slug = (await t.db.one<{ slug: string }>('SELECT slug FROM structures WHERE id = $1', [id.gamma]))?.slug;
     expect((await t.app.inject({ url: `/structures/${slug}` })).body).toContain(`src="/uploads/${first}"`);
+    const publicProfile = (await t.app.inject({ url: `/api/v1/structures/${id.gamma}` })).json();
+    expect(publicProfile.logoUrl).toBe(`${t.platform.config.publicUrl}/uploads/${first}`);
+    expect(publicProfile.editedAt).not.toBeNull();
     expect((await lastAudit(id.gamma))).toMatchObject({ action: 'structure.logo_changed', before: { logo: null }, after: { logo: first } });
     expect((await row(id.gamma))?.edited_fields).toContain('logo');
 

@@ -6,10 +6,12 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Platform } from '../../core/platform.ts';
 import { cleanIdentifier } from '../../core/siret.ts';
 import { SearchQuerySchema, searchStructures } from './search.ts';
-import { getStructure } from './service.ts';
-import { ErrorSchema, SearchResponseSchema, StructureSchema } from './schemas.ts';
+import { getStructure, type StructureProfile } from './service.ts';
+import { ErrorSchema, SearchResponseSchema, StructureProfileSchema } from './schemas.ts';
 
-export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
+export async function directoryRoutes(app: FastifyInstance, { db, config }: Platform) {
+  // A profile as the API gives it: the logo as an absolute address.
+  const profile = (s: StructureProfile) => ({ ...s, logoUrl: s.logoPath ? `${config.publicUrl}/uploads/${s.logoPath}` : null });
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/api/v1/structures',
@@ -34,7 +36,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
         tags: ['Annuaire'],
         summary: 'Une structure par son SIRET',
         params: z.object({ siret: z.string().max(30) }),
-        response: { 200: StructureSchema, 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: StructureProfileSchema, 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => {
@@ -42,7 +44,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
       if (!/^\d{14}$/.test(siret)) throw new AppError('INVALID_SIRET', 'Un SIRET compte 14 chiffres.', 400, { field: 'siret' });
       const s = await getStructure(db, { siret });
       if (!s) throw notFound('Aucune structure avec ce SIRET.');
-      return s;
+      return profile(s);
     },
   );
   r.get(
@@ -53,7 +55,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
         tags: ['Annuaire'],
         summary: 'Une structure par son identifiant (ou son slug)',
         params: z.object({ id: z.string().max(200) }),
-        response: { 200: StructureSchema, 404: ErrorSchema },
+        response: { 200: StructureProfileSchema, 404: ErrorSchema },
       },
     },
     async (req) => {
@@ -62,7 +64,7 @@ export async function directoryRoutes(app: FastifyInstance, { db }: Platform) {
         ? await getStructure(db, { id })
         : await getStructure(db, { slug: id });
       if (!s) throw notFound('Structure introuvable.');
-      return s;
+      return profile(s);
     },
   );
 }

@@ -96,3 +96,9 @@ export const StructureSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+
+/** One structure's profile: the search item plus its logo and when the structure last edited it. */
+export const StructureProfileSchema = StructureSchema.extend({
+  logoUrl: z.string().nullable().describe('Adresse du logo envoyé par la structure'),
+  editedAt: z.string().nullable().describe('Date de la dernière modification par la structure'),
+});
