@@ -29,6 +29,11 @@ import { contentSecurityPolicy } from './web/csp.ts';
 import { devMailRoutes } from './web/dev-mails.ts';
 import { errorPage, webRoutes } from './web/routes.ts';
 
+/** A number of proxies becomes "trust that many hops"; addresses go as they are. */
+function trustProxyOption(v: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof v === 'number' ? (_address: string, hop: number) => hop < v : v;
+}
+
 export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -40,7 +45,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
     // Request lines are logged only when debugging: URLs may carry what people typed.
     logController: new LogController({ disableRequestLogging: platform.config.logLevel !== 'debug' }),
     frameworkErrors: frameworkErrors(errorPage(platform)),
-    trustProxy: platform.config.trustProxy,
+    trustProxy: trustProxyOption(platform.config.trustProxy),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -2,7 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../src/modules/accounts/http.ts';
 import { addMember, anonymous, createOrganisation, createPerson, deliveredMails, linkIn, postForm, type Session, signIn, TEST_PASSWORD } from './helpers/accounts.ts';
-import { runReadyJobs } from '../src/core/jobs.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { runHousekeeping, runReadyJobs } from '../src/core/jobs.ts';
+import { sha256 } from '../src/core/tokens.ts';
+import { importStructures } from '../src/modules/directory/service.ts';
+import { siret, structure } from './helpers/fixtures.ts';
 import { createTestApp } from './helpers/app.ts';
 import { startSmtp } from './helpers/smtp.ts';
 
@@ -53,7 +57,11 @@ describe('sign-up and confirmation', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Confirmer mon adresse');
     const jeton = new URL(link, 'http://x').searchParams.get('jeton') as string;
-    const ok = await postForm(t.app, '/compte/confirmer', a, { jeton });
+    // The browser that signed up holds the nonce that lets the chosen password be set.
+    const nonce = cookieValue(res.headers['set-cookie'] as string[], 'pa_signup') as string;
+    expect(nonce).toBeTruthy();
+    const browser = { ...a, cookie: `${a.cookie}; pa_signup=${nonce}` };
+    const ok = await postForm(t.app, '/compte/confirmer', browser, { jeton });
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/espace?message=bienvenue');
     const s = sessionFrom(ok);
@@ -66,6 +74,47 @@ describe('sign-up and confirmation', () => {
     // The password chosen at sign-up now works.
     const signin = await postForm(t.app, '/connexion', anonymous(), { email: 'nouvelle.personne@asso-exemple.fr', password: TEST_PASSWORD }, { remoteAddress: from() });
     expect(signin.statusCode).toBe(303);
+  });
+
+  it('confirmed from another browser, sets no password and asks the owner to choose one', async () => {
+    const since = await lastMailId();
+    await postForm(t.app, '/inscription', anonymous(), { email: 'autre.navigateur@exemple.fr', password: TEST_PASSWORD }, { remoteAddress: from() });
+    const [mail] = await deliveredMails(t.platform, since);
+    const jeton = new URL(linkIn(mail.text_body, '/compte/confirmer'), 'http://x').searchParams.get('jeton') as string;
+    const ok = await postForm(t.app, '/compte/confirmer', anonymous(), { jeton });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toMatch(/^\/mot-de-passe\/nouveau\?jeton=[A-Za-z0-9_-]+&confirme=1$/);
+    const row = await t.db.one<{ password_hash: string | null; email_confirmed_at: Date | null }>(`SELECT password_hash, email_confirmed_at FROM people WHERE email = 'autre.navigateur@exemple.fr'`);
+    expect(row?.password_hash).toBeNull();
+    expect(row?.email_confirmed_at).not.toBeNull();
+    const choose = await t.app.inject({ url: ok.headers.location as string });
+    expect(choose.statusCode).toBe(200);
+    expect(choose.body).toContain('choisissez votre mot de passe ici');
+    // The password typed at sign-up does not work.
+    const signin = await postForm(t.app, '/connexion', anonymous(), { email: 'autre.navigateur@exemple.fr', password: TEST_PASSWORD }, { remoteAddress: from() });
+    expect(signin.statusCode).toBe(401);
+  });
+
+  it('cannot put a stranger’s password on an account: the owner signing in by link kills the stranger’s confirmation link', async () => {
+    // The first administrator is created without a password and gets a sign-in link.
+    const owner = await createPerson(t.db, { email: 'cheffe@operateur.gouv.fr', password: null, confirmed: false });
+    const since = await lastMailId();
+    // A stranger signs up with that address, from their own browser.
+    const stranger = anonymous();
+    const res = await postForm(t.app, '/inscription', stranger, { email: owner.email, password: 'le mot de passe de l’intrus' }, { remoteAddress: from() });
+    const strangerBrowser = { ...stranger, cookie: `${stranger.cookie}; pa_signup=${cookieValue(res.headers['set-cookie'] as string[], 'pa_signup')}` };
+    const [confirmMail] = await deliveredMails(t.platform, since);
+    const jeton = new URL(linkIn(confirmMail.text_body, '/compte/confirmer'), 'http://x').searchParams.get('jeton') as string;
+    // The owner signs in with a link of their own.
+    const since2 = await lastMailId();
+    await postForm(t.app, '/connexion/demande-de-lien', anonymous(), { email: owner.email }, { remoteAddress: from() });
+    const [linkMail] = await deliveredMails(t.platform, since2);
+    const signInToken = new URL(linkIn(linkMail.text_body, '/connexion/lien'), 'http://x').searchParams.get('jeton') as string;
+    expect((await postForm(t.app, '/connexion/lien', anonymous(), { jeton: signInToken })).statusCode).toBe(303);
+    // The confirmation link of the stranger's sign-up is dead now, even from the stranger's browser.
+    expect((await postForm(t.app, '/compte/confirmer', strangerBrowser, { jeton })).statusCode).toBe(410);
+    const row = await t.db.one<{ password_hash: string | null }>('SELECT password_hash FROM people WHERE id = $1', [owner.id]);
+    expect(row?.password_hash).toBeNull();
   });
 
   it('answers the same for a known address, and mails its owner instead of creating anything', async () => {
@@ -206,19 +255,81 @@ describe('security baseline', () => {
     expect((await t.db.one<{ name: string }>('SELECT name FROM people WHERE id = $1', [p.id]))?.name).toBe('Nom changé');
   });
 
-  it('limits sign-in attempts per account with a 429 and a French message', async () => {
+  it('limits sign-in attempts per account with a 429 and a French message, without locking the owner out', async () => {
     const p = await createPerson(t.db);
+    const attacker = from();
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const res = await postForm(t.app, '/connexion', anonymous(), { email: p.email, password: 'mauvais mot de passe' }, { remoteAddress: from() });
+      const res = await postForm(t.app, '/connexion', anonymous(), { email: p.email, password: 'mauvais mot de passe' }, { remoteAddress: attacker });
       statuses.push(res.statusCode);
-      if (res.statusCode === 429) expect(res.body).toContain('Trop de tentatives');
+      if (res.statusCode === 429) {
+        expect(res.body).toContain('Trop de tentatives');
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
-    // Even the right password waits for the window to pass.
-    const right = await postForm(t.app, '/connexion', anonymous(), { email: p.email, password: TEST_PASSWORD }, { remoteAddress: from() });
+    // Even the right password waits, from that address…
+    const right = await postForm(t.app, '/connexion', anonymous(), { email: p.email, password: TEST_PASSWORD }, { remoteAddress: attacker });
     expect(right.statusCode).toBe(429);
+    // …but the owner, from their own address, still signs in.
+    const owner = await postForm(t.app, '/connexion', anonymous(), { email: p.email, password: TEST_PASSWORD }, { remoteAddress: from() });
+    expect(owner.statusCode).toBe(303);
+  });
+
+  it('limits attempts per address across accounts (password spraying)', async () => {
+    const attacker = from();
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) {
+      const res = await postForm(t.app, '/connexion', anonymous(), { email: `cible${i}@exemple.fr`, password: 'mauvais mot de passe' }, { remoteAddress: attacker });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429]);
+  });
+
+  it('ignores Authorization headers that are not Bearer tokens (a proxy’s basic authentication)', async () => {
+    const res = await t.app.inject({ url: '/', headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(res.statusCode).toBe(200);
+    const bad = await t.app.inject({ url: '/api/v1/health', headers: { authorization: 'Bearer pas_faux_et_assez_long_0123' } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error.code).toBe('INVALID_TOKEN');
+  });
+
+  it('gives an API token of the platform’s organisation no power over others', async () => {
+    const report = await importStructures(t.db, [{ line: 1, input: structure({ siret: siret(7701), name: 'Structure à protéger', communeCode: '59350' }) }]);
+    expect(report.rejected).toEqual([]);
+    const sid = ((await t.db.one<{ id: string }>('SELECT id FROM structures WHERE siret = $1', [siret(7701)])) as { id: string }).id;
+    const platformOrg = await createOrganisation(t.db, { type: 'platform' });
+    await t.db.query(`INSERT INTO api_tokens (organisation_id, name, token_hash, prefix, scopes, expires_at) VALUES ($1, 'x', $2, 'pas_plat', '{read,write}', now() + interval '1 day')`, [platformOrg, sha256('pas_jeton_de_la_plateforme_0123456789')]);
+    const res = await t.app.inject({ method: 'PATCH', url: `/api/v1/structures/${sid}`, headers: { authorization: 'Bearer pas_jeton_de_la_plateforme_0123456789' }, payload: { name: 'Nom changé', reason: 'essai' } });
+    expect(res.statusCode).toBe(403);
+    expect((await t.db.one<{ name: string }>('SELECT name FROM structures WHERE id = $1', [sid]))?.name).toBe('Structure à protéger');
+  });
+
+  it('shows /dev/mails to this machine only', async () => {
+    expect((await t.app.inject({ url: '/dev/mails', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/dev/mails', remoteAddress: '192.0.2.10' })).statusCode).toBe(404);
+  });
+
+  it('refuses overlong names with a French message, never a 500', async () => {
+    const res = await postForm(t.app, '/inscription', anonymous(), { email: 'long@exemple.fr', password: TEST_PASSWORD, name: 'x'.repeat(121) }, { remoteAddress: from() });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('120 caractères');
+    const p = await createPerson(t.db);
+    const s = await signIn(t.db, p.id);
+    expect((await postForm(t.app, '/espace/nom', s, { name: 'y'.repeat(200) })).statusCode).toBe(422);
+  });
+
+  it('deletes expired sessions and used or expired links every hour', async () => {
+    const p = await createPerson(t.db);
+    const s = await signIn(t.db, p.id);
+    await t.db.query(`UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE person_id = $1`, [p.id]);
+    await t.db.query(`INSERT INTO one_time_tokens (token_hash, purpose, person_id, email, expires_at) VALUES ('vieux-lien', 'reset', $1, $2, now() - interval '1 minute')`, [p.id, p.email]);
+    await runHousekeeping(t.platform);
+    expect((await t.db.one<{ n: number }>('SELECT count(*)::int AS n FROM sessions WHERE person_id = $1', [p.id]))?.n).toBe(0);
+    expect((await t.db.one<{ n: number }>(`SELECT count(*)::int AS n FROM one_time_tokens WHERE token_hash = 'vieux-lien'`))?.n).toBe(0);
+    expect((await t.app.inject({ url: '/espace', headers: { cookie: s.cookie } })).statusCode).toBe(303);
   });
 
   it('signs out everywhere', async () => {
@@ -311,5 +422,24 @@ describe('mail through a real SMTP server', () => {
       await s.close();
       await smtp.close();
     }
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  it('takes the client address from the hops it trusts only: a client cannot escape the limits by writing X-Forwarded-For', async () => {
+    const s = await createTestApp({ TRUST_PROXY: 'on' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 32; i++) {
+        const res = await postForm(s.app, '/connexion', anonymous(), { email: `x${i}@exemple.fr`, password: 'mauvais mot de passe' }, { remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` } });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses.slice(30)).toEqual([429, 429]);
+    } finally {
+      await s.close();
+    }
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
   });
 });

@@ -85,7 +85,7 @@ beforeAll(async () => {
   // An organisation created and verified through the service, as people do through the pages.
   const lea = await createPerson(db, { email: 'lea@clauses-lens.fr', name: 'Léa Lens' });
   ids.lea = lea.id;
-  const lens = await accounts.createOrganisation(platform, await actorOfPerson(db, lea.id), { type: 'facilitator', name: 'Clauses sociales de Lens', category: 'clauses_sociales', territoryKeys: ['D62'] });
+  const lens = await accounts.createOrganisation(platform, await actorOfPerson(db, lea.id), { type: 'facilitator', name: 'Clauses sociales de Lens', category: 'clauses_sociales', territoryKeys: ['D62'] }, { ip: '10.1.1.1' });
   ids.lens = lens.id;
   await accounts.verifyOrganisation(platform, await actorOfPerson(db, admin.id), lens.id);
 

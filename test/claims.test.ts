@@ -149,6 +149,26 @@ describe('claiming a structure', () => {
     expect(res.json().status).toBe('pending');
   });
 
+  it('a website or public email the team edited, or a mail domain several structures share, accepts nothing automatically', async () => {
+    // A facilitator sets the structure's website to their own domain, then claims: it goes pending.
+    const f = await facilitator(['D62']);
+    const edit = await api(f.session, 'PATCH', `/api/v1/structures/${id.charlie}`, { website: 'https://www.clauses-sociales.example' });
+    expect(edit.statusCode).toBe(200);
+    const own = await claim(f.session, id.charlie, 'Je la connais bien.');
+    expect(own.statusCode).toBe(201);
+    expect(own.json().status).toBe('pending');
+    // Two structures with public emails at one provider's domain: its customers are not the structures.
+    const report = await importStructures(t.db, [
+      { line: 1, input: structure({ name: 'Golf Emballages', communeCode: '80021', publicEmail: 'golf.emballages@fournisseur-local.fr' }) },
+      { line: 2, input: structure({ name: 'Hotel Blanchisserie', communeCode: '80021', publicEmail: 'hotel.blanchisserie@fournisseur-local.fr' }) },
+    ]);
+    expect(report.rejected).toEqual([]);
+    const golf = ((await t.db.one<{ id: string }>(`SELECT id FROM structures WHERE name = 'Golf Emballages'`)) as { id: string }).id;
+    const customer = await person('quelquun@fournisseur-local.fr');
+    const res = await claim(customer.session, golf);
+    expect(res.json().status).toBe('pending');
+  });
+
   it('an unconfirmed address cannot claim (even at the right domain), and nothing is written', async () => {
     const u = await person('pas.confirme@asso-exemple.fr', { confirmed: false });
     const res = await claim(u.session, id.alpha);

@@ -293,7 +293,9 @@ describe('personal data stays out of the logs', () => {
       const confirmToken = new URL(confirmLink, 'http://x').searchParams.get('jeton') as string;
       // Opening the link from the mail logs the address without its token.
       expect((await debug.app.inject({ method: 'GET', url: confirmLink })).statusCode).toBe(200);
-      const confirm = await postForm(debug.app, '/compte/confirmer', visitor, { jeton: confirmToken });
+      // The browser that signed up confirms: it holds the nonce that lets the chosen password be set.
+      const nonce = /pa_signup=([^;]+)/.exec(String(signUp.headers['set-cookie']))?.[1] as string;
+      const confirm = await postForm(debug.app, '/compte/confirmer', { ...visitor, cookie: `${visitor.cookie}; pa_signup=${nonce}` }, { jeton: confirmToken });
       expect(confirm.statusCode).toBe(303);
       const wrong = await postForm(debug.app, '/connexion', visitor, { email, password: 'mauvais mot de passe tapé' });
       expect(wrong.statusCode).toBe(401);
@@ -319,7 +321,7 @@ describe('personal data stays out of the logs', () => {
       expect(written).toContain('incoming request');
       expect(written).toContain('/inscription');
       // …and no personal data or secret reached it.
-      for (const secret of [confirmToken, email, 'henriette', 'Henriette', password, 'mauvais mot de passe', sessionToken, csrf, bearer, 'pas_un_jeton_faux']) {
+      for (const secret of [confirmToken, nonce, email, 'henriette', 'Henriette', password, 'mauvais mot de passe', sessionToken, csrf, bearer, 'pas_un_jeton_faux']) {
         expect(written, secret).not.toContain(secret);
       }
       expect(written).not.toMatch(/"cookie"\s*:\s*"(?!\[Redacted\])/);

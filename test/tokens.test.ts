@@ -223,11 +223,15 @@ describe('Bearer tokens', () => {
   });
 
   it('refuses an unknown or malformed token with 401 INVALID_TOKEN', async () => {
-    for (const authorization of ['Bearer pas_inconnuinconnuinconnuinconnu', 'Bearer court', `Basic ${readToken}`]) {
+    for (const authorization of ['Bearer pas_inconnuinconnuinconnuinconnu', 'Bearer court']) {
       const res = await app.inject({ method: 'GET', url: '/api/v1/health', headers: { authorization } });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('INVALID_TOKEN');
     }
+    // Another scheme is not ours (a proxy's basic authentication): the request is anonymous, the token unused.
+    const basic = await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Basic ${readToken}` } });
+    expect(basic.statusCode).toBe(401);
+    expect(basic.json().error.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an expired token with 401 INVALID_TOKEN; the list says it expired', async () => {

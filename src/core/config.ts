@@ -26,8 +26,11 @@ export interface Config {
   uploadDir: string;
   /** Whether this process runs background jobs (the web server does by default; `passerelles worker` always). */
   runJobs: boolean;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For (for rate limits). */
-  trustProxy: boolean;
+  /**
+   * Behind a reverse proxy: which hops of X-Forwarded-For to trust for the client address (rate limits):
+   * a number of proxies, or their addresses/CIDR ranges; false when not behind a proxy.
+   */
+  trustProxy: false | number | string;
   /** Made a platform administrator at start-up when not one already (a sign-in link is mailed). */
   adminEmail: string | null;
   /** How often (ms) each process looks for ready jobs. */
@@ -37,6 +40,17 @@ export interface Config {
    * without SMTP, and on a local address unless DEV_MAILS=on says otherwise.
    */
   devMails: boolean;
+  /** Who may read /dev/mails when it exists: this machine only ('local', the default) or anyone (DEV_MAILS=on). */
+  devMailsFrom: 'local' | 'anyone';
+}
+
+/** TRUST_PROXY: off (default), a number of proxies in front, or their addresses ("10.0.0.0/8,127.0.0.1"). */
+function trustProxyOf(v: string | undefined): false | number | string {
+  const t = (v ?? '').trim();
+  if (!t || t.toLowerCase() === 'off') return false;
+  // "on" means the usual single reverse proxy: trusting every hop would let clients choose their address.
+  if (t.toLowerCase() === 'on') return 1;
+  return /^\d+$/.test(t) ? Number(t) : t;
 }
 
 function devMailsEnabled(env: NodeJS.ProcessEnv, port: number): boolean {
@@ -69,9 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: env.MAIL_FROM ?? 'Passerelles <ne-pas-repondre@passerelles.localhost>',
     uploadDir: env.UPLOAD_DIR ? path.resolve(process.cwd(), env.UPLOAD_DIR) : path.join(env.DATA_DIR ? path.resolve(process.cwd(), env.DATA_DIR) : path.join(ROOT_DIR, '.data'), 'uploads'),
     runJobs: (env.RUN_JOBS ?? 'on').toLowerCase() !== 'off',
-    trustProxy: (env.TRUST_PROXY ?? 'off').toLowerCase() === 'on',
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     adminEmail: env.ADMIN_EMAIL?.trim() || null,
     jobsPollMs: Math.max(10, Number(env.JOBS_POLL_MS) || 1000),
     devMails: devMailsEnabled(env, port),
+    devMailsFrom: (env.DEV_MAILS ?? '').toLowerCase() === 'on' ? 'anyone' : 'local',
   };
 }

@@ -85,6 +85,24 @@ function log(platform: Platform, level: 'debug' | 'info' | 'warn' | 'error', mes
 
 let lastPurge = 0;
 
+// Hourly clean-ups other modules register (expired sessions and links, old rate-limit windows…).
+const housekeeping = new Map<string, (platform: Platform) => Promise<void>>();
+
+export function registerHousekeeping(name: string, fn: (platform: Platform) => Promise<void>): void {
+  housekeeping.set(name, fn);
+}
+
+/** Runs every registered clean-up (hourly from the runners; tests call it directly). */
+export async function runHousekeeping(platform: Platform): Promise<void> {
+  for (const [name, fn] of housekeeping) {
+    try {
+      await fn(platform);
+    } catch (err) {
+      log(platform, 'error', `Nettoyage « ${name} » en échec : ${errorText(err)}`);
+    }
+  }
+}
+
 /** Housekeeping before a pass: jobs whose last attempt crashed are failed, old finished jobs deleted. */
 async function sweep(platform: Platform): Promise<void> {
   const failed = await platform.db.query<{ id: number; kind: string }>(sql`
@@ -97,6 +115,7 @@ async function sweep(platform: Platform): Promise<void> {
     lastPurge = Date.now();
     await platform.db.query(sql`
       DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < now() - ${RETENTION_DAYS}::int * interval '1 day'`);
+    await runHousekeeping(platform);
   }
 }
 
@@ -130,7 +149,7 @@ async function runOne(platform: Platform, job: ClaimedJob, workerId: string): Pr
     const delay = backoffMs(job.attempts);
     const updated = await platform.db.query(sql`
       UPDATE jobs SET locked_until = NULL, last_error = ${message},
-        ${final ? sql`status = 'failed', finished_at = now()` : sql`status = 'pending', run_at = now() + ${delay}::int * interval '1 millisecond'`}
+        ${final ? sql`status = 'failed', finished_at = now()${registered?.clearPayloadWhenDone ? sql`, payload = '{}'::jsonb` : sql``}` : sql`status = 'pending', run_at = now() + ${delay}::int * interval '1 millisecond'`}
       WHERE ${mine}
       RETURNING id`);
     if (!updated.length) log(platform, 'warn', `Tâche ${job.id} (${job.kind}) : délai dépassé, une autre exécution l’a reprise.`);

@@ -1,6 +1,7 @@
 // Rate limits shared by every process: fixed-window counters in the database, per IP and per account.
 import type { Queryable } from './db.ts';
 import { AppError } from './errors.ts';
+import { registerHousekeeping } from './jobs.ts';
 import { sha256 } from './tokens.ts';
 
 export interface Limit {
@@ -11,13 +12,18 @@ export interface Limit {
 
 /** Every limit of the platform, in one place: per client address (ip) and per account or email (account). */
 export const LIMITS = {
-  signIn: { ip: { max: 30, windowSeconds: 600 }, account: { max: 10, windowSeconds: 900 } },
+  // Per account, sign-in attempts count per (account, address), with a higher ceiling for the account
+  // alone: somebody else guessing from their own address cannot lock the owner out.
+  signIn: { ip: { max: 30, windowSeconds: 600 }, account: { max: 10, windowSeconds: 900 }, accountOverall: { max: 100, windowSeconds: 900 } },
   signUp: { ip: { max: 10, windowSeconds: 3600 }, account: { max: 3, windowSeconds: 3600 } },
-  // Every form that sends a link by mail (sign-in link, reset, new confirmation).
-  mailLink: { ip: { max: 10, windowSeconds: 3600 }, account: { max: 3, windowSeconds: 3600 } },
+  // Forms that send a link by mail, each with its own counter.
+  signInLink: { ip: { max: 10, windowSeconds: 3600 }, account: { max: 3, windowSeconds: 3600 } },
+  reset: { ip: { max: 10, windowSeconds: 3600 }, account: { max: 3, windowSeconds: 3600 } },
   claim: { ip: { max: 20, windowSeconds: 86400 }, account: { max: 10, windowSeconds: 86400 } },
   invite: { ip: { max: 50, windowSeconds: 86400 }, account: { max: 30, windowSeconds: 86400 } },
-} satisfies Record<string, { ip: Limit; account: Limit }>;
+  // Each new facilitator or network organisation mails the platform team.
+  organisation: { ip: { max: 20, windowSeconds: 86400 }, account: { max: 5, windowSeconds: 86400 } },
+} satisfies Record<string, { ip: Limit; account: Limit; accountOverall?: Limit }>;
 
 export type LimitName = keyof typeof LIMITS;
 
@@ -26,9 +32,15 @@ export type LimitName = keyof typeof LIMITS;
  * (an email or a person id, stored hashed); throws RATE_LIMITED (429) when a window is full.
  */
 export async function rateLimit(q: Queryable, name: LimitName, who: { ip: string; account?: string | null }, now = new Date()): Promise<void> {
-  const rules = LIMITS[name];
+  const rules: { ip: Limit; account: Limit; accountOverall?: Limit } = LIMITS[name];
   const checks: [string, Limit][] = [[`${name}:ip:${who.ip}`, rules.ip]];
-  if (who.account) checks.push([`${name}:account:${sha256(who.account.toLowerCase())}`, rules.account]);
+  if (who.account) {
+    const account = sha256(who.account.toLowerCase());
+    if (rules.accountOverall) {
+      checks.push([`${name}:account-ip:${sha256(`${account}:${who.ip}`)}`, rules.account]);
+      checks.push([`${name}:account:${account}`, rules.accountOverall]);
+    } else checks.push([`${name}:account:${account}`, rules.account]);
+  }
   for (const [key, limit] of checks) {
     const start = new Date(Math.floor(now.getTime() / (limit.windowSeconds * 1000)) * limit.windowSeconds * 1000);
     const row = await q.one<{ hits: number }>(
@@ -50,7 +62,9 @@ function formatWait(seconds: number): string {
   return `${Math.ceil(minutes / 60)} heures`;
 }
 
-/** Old windows are useless: removed by a periodic job. */
+/** Old windows are useless (and hold client addresses): removed every hour. */
 export async function pruneRateLimits(q: Queryable): Promise<void> {
   await q.exec(`DELETE FROM rate_limits WHERE window_start < now() - interval '2 days'`);
 }
+
+registerHousekeeping('rate-limits', (platform) => pruneRateLimits(platform.db));

@@ -1,5 +1,6 @@
 // Test databases: a fresh one per test file, on PGlite (default) or on the server of TEST_DATABASE_URL.
 // Both start from a template prepared once per run by test/global-setup.ts (migrations + reference data).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,7 +8,8 @@ import { type Db, openPg, openPglite } from '../../src/core/db.ts';
 
 export const TEMPLATE_DIR = path.resolve(import.meta.dirname, '../../node_modules/.cache/passerelles-test');
 export const PGLITE_TEMPLATE = path.join(TEMPLATE_DIR, 'pglite-template.tar');
-export const PG_TEMPLATE_DB = 'passerelles_template';
+// One template per checkout: test runs of two checkouts on one server do not drop each other's template.
+export const PG_TEMPLATE_DB = `passerelles_template_${crypto.createHash('sha256').update(path.resolve(import.meta.dirname, '../..')).digest('hex').slice(0, 8)}`;
 
 export const serverUrl = () => process.env.TEST_DATABASE_URL || null;
 

@@ -193,6 +193,7 @@ interface StructureLocated {
   department_code: string | null;
   region_code: string | null;
   hidden: boolean;
+  edited_fields: string[];
 }
 
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
@@ -200,9 +201,27 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 async function findStructure(q: Queryable, id: string): Promise<StructureLocated | null> {
   if (!isUuid(id)) return null;
   const r = await q.one<StructureLocated>(
-    sql`SELECT id, name, slug, website, public_email, commune_code, epci_code, department_code, region_code, hidden FROM structures WHERE id = ${id}::uuid`,
+    sql`SELECT id, name, slug, website, public_email, commune_code, epci_code, department_code, region_code, hidden, edited_fields FROM structures WHERE id = ${id}::uuid`,
   );
   return r ?? null;
+}
+
+/**
+ * What a claim may be accepted on: the website and public email as the source gave them (a value the
+ * structure's team edited could have been written by whoever claims), and a public email domain only when
+ * no other structure uses it (several structures on one domain means a mail provider, not the structure).
+ */
+async function trustedContacts(q: Queryable, s: StructureLocated): Promise<{ website: string | null; publicEmail: string | null }> {
+  const website = s.edited_fields.includes('website') ? null : s.website;
+  let publicEmail = s.edited_fields.includes('public_email') ? null : s.public_email;
+  const domain = publicEmail?.includes('@') ? registrableDomain(emailDomain(publicEmail.trim())) : null;
+  if (domain) {
+    const shared = await q.one<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM structures WHERE id <> ${s.id}::uuid AND (lower(public_email) LIKE ${`%@${domain}`} OR lower(public_email) LIKE ${`%.${domain}`})`,
+    );
+    if ((shared?.n ?? 0) > 0) publicEmail = null;
+  }
+  return { website, publicEmail };
 }
 
 const located = (s: StructureLocated) => ({ id: s.id, communeCode: s.commune_code, epciCode: s.epci_code, departmentCode: s.department_code, regionCode: s.region_code });
@@ -308,7 +327,7 @@ export async function claimContext(p: Platform, actor: Actor, structureId: strin
     structure: { id: s.id, name: s.name, slug: s.slug },
     managed: !!membershipOfStructure(actor, s.id),
     pending: pending ? await findClaim(p.db, pending.id) : null,
-    domainMatch: claimDomainMatch(person.email, { website: s.website, publicEmail: s.public_email }),
+    domainMatch: claimDomainMatch(person.email, await trustedContacts(p.db, s)),
     emailConfirmed: !!person.emailConfirmedAt,
   };
 }
@@ -328,7 +347,7 @@ export async function createClaim(p: Platform, actor: Actor, input: { structureI
     throw new AppError('EMAIL_NOT_CONFIRMED', 'Confirmez d’abord votre adresse électronique (lien reçu à l’inscription) : un rattachement repose sur elle.', 403);
   }
   await rateLimit(p.db, 'claim', { ip: ctx.ip, account: person.id });
-  const match = claimDomainMatch(person.email, { website: s.website, publicEmail: s.public_email });
+  const match = claimDomainMatch(person.email, await trustedContacts(p.db, s));
   let id: string;
   try {
     id = await p.db.transaction(async (tx) => {

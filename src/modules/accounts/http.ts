@@ -18,7 +18,7 @@ import { actorOfSession } from './sessions.ts';
  * - api: a signed-in person or an API token (read scope for reading, write scope for changes);
  * - backOffice: a verified facilitator or a platform administrator;
  * - platformAdmin: a platform administrator;
- * - dev: anyone, only where config.devMails allows it (never in production).
+ * - dev: only where config.devMails allows it (never in production), from this machine unless DEV_MAILS=on.
  */
 export type Access = 'public' | 'person' | 'api' | 'backOffice' | 'platformAdmin' | 'dev';
 
@@ -45,6 +45,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 const PLUGIN_PREFIXES = ['/static/', '/api/docs'];
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 const secure = (config: Config) => config.publicUrl.startsWith('https://');
 
@@ -135,8 +136,9 @@ export async function accountsHttp(app: FastifyInstance, p: Platform): Promise<v
   app.addHook('onRequest', async (req) => {
     req.actor = ANONYMOUS;
     if (req.url.startsWith('/static/')) return;
+    // Only Bearer tokens are ours: other schemes (a proxy's Basic authentication) are left alone.
     const auth = req.headers.authorization;
-    if (auth) {
+    if (auth && /^Bearer\s/i.test(auth)) {
       const m = /^Bearer\s+(\S{20,200})$/i.exec(auth);
       const actor = m ? await actorOfToken(p, m[1]) : null;
       if (!actor) throw new AppError('INVALID_TOKEN', 'Jeton d’API invalide, expiré ou révoqué.', 401);
@@ -165,7 +167,10 @@ export async function accountsHttp(app: FastifyInstance, p: Platform): Promise<v
     // Who may call the route first (401 for nobody, 403 for the wrong person), then CSRF.
     switch (access) {
       case 'dev':
-        if (!p.config.devMails) throw new AppError('NOT_FOUND', 'Page ou ressource introuvable.', 404);
+        // Sign-in links are in there: from this machine only, unless DEV_MAILS=on says otherwise.
+        if (!p.config.devMails || (p.config.devMailsFrom === 'local' && !LOOPBACK.has(req.socket.remoteAddress ?? ''))) {
+          throw new AppError('NOT_FOUND', 'Page ou ressource introuvable.', 404);
+        }
         break;
       case 'person':
       case 'api':

@@ -8,7 +8,7 @@ import { type FieldErrors, csrfField, formError, inputField, notice, selectField
 import { layout, type Crumb, type Section } from '../../web/layout.ts';
 import { BUYER_CATEGORIES, FACILITATOR_CATEGORIES, ORGANISATION_TYPE_LABEL, type OrganisationType, ROLE_LABEL } from './model.ts';
 import { clearSessionCookie, clientIp, csrfToken, setSessionCookie } from './http.ts';
-import { canManageOrganisation, canSeeOrganisation, forbidden, isPlatformAdmin, membershipOf } from './policy.ts';
+import { canManageOrganisation, canSeeMembers, canSeeOrganisation, forbidden } from './policy.ts';
 import * as accounts from './service.ts';
 import { closeSession } from './sessions.ts';
 
@@ -44,8 +44,10 @@ export function safeReturn(v: unknown): string {
 }
 
 /** The French message and, when the error names one, the field it belongs to. */
-function errorOf(err: unknown): { message: string; fields: FieldErrors; status: number } {
+function errorOf(err: unknown, reply: FastifyReply): { message: string; fields: FieldErrors; status: number } {
   if (!(err instanceof AppError)) throw err;
+  const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+  if (err.status === 429 && retry) reply.header('Retry-After', String(retry));
   const field = (err.details as { field?: string } | undefined)?.field;
   return { message: err.message, fields: field ? { [field]: err.message } : {}, status: err.status };
 }
@@ -59,6 +61,9 @@ async function signIn(p: Platform, req: Req, reply: FastifyReply, personId: stri
 }
 
 const ipOf = (req: Req) => ({ ip: clientIp(req) });
+
+/** Holds the nonce of a sign-up, so that the password chosen is set only from this browser. */
+const SIGNUP_COOKIE = 'pa_signup';
 
 // Pages -----------------------------------------------------------------------------------------------
 
@@ -158,11 +163,12 @@ const expiredLink = (p: Platform, again: { href: string; label: string }) =>
     410,
   );
 
-function resetPage(p: Platform, csrf: string, token: string, error?: { message: string; fields: FieldErrors }): string {
+function resetPage(p: Platform, csrf: string, token: string, error?: { message: string; fields: FieldErrors }, confirmed = false): string {
   return renderPage(p, {
     title: 'Choisir un nouveau mot de passe',
     breadcrumb: [{ label: 'Accueil', href: '/' }, { label: 'Nouveau mot de passe' }],
     main: narrow(html`<h1>Choisir un nouveau mot de passe</h1>
+${confirmed ? notice('success', 'Votre adresse est confirmée.', 'Vous avez confirmé depuis un autre navigateur que celui de l’inscription : par sécurité, choisissez votre mot de passe ici.') : ''}
 ${formError(error?.message)}
 <form method="post" action="/mot-de-passe/nouveau" novalidate>
 ${csrfField(csrf)}
@@ -287,9 +293,9 @@ async function organisationPage(p: Platform, req: Req, reply: FastifyReply, id: 
   if (!org) throw new AppError('NOT_FOUND', 'Organisation introuvable.', 404);
   if (!canSeeOrganisation(req.actor, id)) throw forbidden('Cette organisation n’est visible que par ses membres.');
   const manage = canManageOrganisation(req.actor, id);
-  // Colleagues' addresses are for the organisation and the platform team, not for facilitators browsing it.
-  const seeEmails = !!membershipOf(req.actor, id) || isPlatformAdmin(req.actor);
-  const members = await accounts.listMembers(p, id);
+  // Who the members are is for the organisation and the platform team, not for facilitators browsing it.
+  const seeMembers = canSeeMembers(req.actor, id);
+  const members = seeMembers ? await accounts.listMembers(p, id) : [];
   const csrf = csrfToken(req, reply, p.config);
   const msg = String((req.query as Body).message ?? '');
   const category = org.category ? ((BUYER_CATEGORIES as Record<string, string>)[org.category] ?? (FACILITATOR_CATEGORIES as Record<string, string>)[org.category]) : null;
@@ -306,20 +312,20 @@ ${formError(error)}
 <p>${ORGANISATION_TYPE_LABEL[org.type as OrganisationType]}${category ? ` · ${category}` : ''}${org.territoryKeys.length ? ` · territoires : ${org.territoryKeys.join(', ')}` : ''}</p>
 ${org.verified ? '' : html`<p class="fr-badge fr-badge--warning">En attente de vérification</p>`}
 ${org.structureId ? html`<p><a class="fr-link" href="/structures/modifier/${org.structureId}">Modifier la fiche de la structure</a></p>` : ''}
-<h2>Membres</h2>
+${seeMembers ? html`<h2>Membres</h2>
 <div class="fr-table"><table>
 <caption class="fr-sr-only">Membres de l’organisation</caption>
 <thead><tr><th scope="col">Nom</th><th scope="col">Adresse électronique</th><th scope="col">Rôle</th>${manage ? html`<th scope="col">Actions</th>` : ''}</tr></thead>
 <tbody>
 ${members.map(
-  (m) => html`<tr><td>${m.name || '—'}</td><td>${seeEmails ? m.email : 'masquée'}</td><td>${ROLE_LABEL[m.role]}</td>${
+  (m) => html`<tr><td>${m.name || '—'}</td><td>${m.email}</td><td>${ROLE_LABEL[m.role]}</td>${
     manage
       ? html`<td><form method="post" action="/organisations/${id}/membres/${m.personId}/role" class="pl-inline-form">${csrfField(csrf)}<input type="hidden" name="role" value="${m.role === 'admin' ? 'member' : 'admin'}"><button class="fr-btn fr-btn--sm fr-btn--tertiary" type="submit">${m.role === 'admin' ? 'Rendre membre' : 'Nommer administrateur'}<span class="fr-sr-only"> : ${m.name || m.email}</span></button></form>
 <form method="post" action="/organisations/${id}/membres/${m.personId}/retrait" class="pl-inline-form">${csrfField(csrf)}<button class="fr-btn fr-btn--sm fr-btn--tertiary-no-outline" type="submit">Retirer<span class="fr-sr-only"> ${m.name || m.email}</span></button></form></td>`
       : ''
   }</tr>`,
 )}
-</tbody></table></div>
+</tbody></table></div>` : ''}
 ${
   manage
     ? html`<h2>Inviter une personne</h2>
@@ -348,9 +354,11 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
   app.get('/inscription', pub, async (req, reply) => sendHtml(reply, signUpPage(p, csrfToken(req, reply, p.config))));
   app.post<{ Body: Body }>('/inscription', pub, async (req, reply) => {
     try {
-      await accounts.signUp(p, req.body ?? {}, ipOf(req));
+      const nonce = await accounts.signUp(p, req.body ?? {}, ipOf(req));
+      // Only this browser may set the chosen password when the address is confirmed.
+      reply.setCookie(SIGNUP_COOKIE, nonce, { path: '/compte/confirmer', httpOnly: true, sameSite: 'lax', secure: p.config.publicUrl.startsWith('https://'), maxAge: 48 * 3600 });
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, signUpPage(p, csrfToken(req, reply, p.config), { email: req.body?.email, name: req.body?.name }, e), e.status);
     }
     return reply.redirect('/inscription/envoyee', 303);
@@ -365,9 +373,12 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     sendHtml(reply, linkButtonPage(p, csrfToken(req, reply, p.config), { title: 'Confirmer votre adresse', text: 'Confirmez votre adresse électronique pour activer votre compte.', action: '/compte/confirmer', token: String(req.query.jeton ?? ''), button: 'Confirmer mon adresse' })),
   );
   app.post<{ Body: Body }>('/compte/confirmer', pub, async (req, reply) => {
+    let next = '/espace?message=bienvenue';
     try {
-      const person = await accounts.confirmSignUp(p, String(req.body?.jeton ?? ''));
-      await signIn(p, req, reply, person.id);
+      const r = await accounts.confirmSignUp(p, String(req.body?.jeton ?? ''), req.cookies[SIGNUP_COOKIE]);
+      await signIn(p, req, reply, r.person.id);
+      reply.clearCookie(SIGNUP_COOKIE, { path: '/compte/confirmer' });
+      if (r.choosePasswordToken) next = `/mot-de-passe/nouveau?jeton=${r.choosePasswordToken}&confirme=1`;
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_LINK') {
         const m = expiredLink(p, { href: '/connexion', label: 'Se connecter' });
@@ -375,7 +386,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
       }
       throw err;
     }
-    return reply.redirect('/espace?message=bienvenue', 303);
+    return reply.redirect(next, 303);
   });
 
   app.get<{ Querystring: Body }>('/connexion', pub, async (req, reply) => {
@@ -387,7 +398,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
       const person = await accounts.signInWithPassword(p, req.body ?? {}, ipOf(req));
       await signIn(p, req, reply, person.id);
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, signInPage(p, csrfToken(req, reply, p.config), { email: req.body?.email, back: req.body?.retour, error: e }), e.status);
     }
     return reply.redirect(safeReturn(req.body?.retour), 303);
@@ -396,7 +407,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     try {
       await accounts.requestSignInLink(p, req.body ?? {}, ipOf(req));
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, signInPage(p, csrfToken(req, reply, p.config), { email: req.body?.email, error: e }), e.status);
     }
     const m = checkMail(p, 'un lien de connexion');
@@ -424,7 +435,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     try {
       await accounts.requestPasswordReset(p, req.body ?? {}, ipOf(req));
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, forgotPage(p, csrfToken(req, reply, p.config), e, req.body?.email), e.status);
     }
     const m = checkMail(p, 'un lien de réinitialisation');
@@ -436,7 +447,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
       const m = expiredLink(p, { href: '/mot-de-passe/oublie', label: 'Demander un nouveau lien' });
       return sendHtml(reply, m.html, m.status);
     }
-    return sendHtml(reply, resetPage(p, csrfToken(req, reply, p.config), token));
+    return sendHtml(reply, resetPage(p, csrfToken(req, reply, p.config), token, undefined, req.query.confirme === '1'));
   });
   app.post<{ Body: Body }>('/mot-de-passe/nouveau', pub, async (req, reply) => {
     const token = String(req.body?.jeton ?? '');
@@ -448,7 +459,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
         const m = expiredLink(p, { href: '/mot-de-passe/oublie', label: 'Demander un nouveau lien' });
         return sendHtml(reply, m.html, m.status);
       }
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, resetPage(p, csrfToken(req, reply, p.config), token, e), e.status);
     }
     return reply.redirect('/espace?message=mot-de-passe', 303);
@@ -474,10 +485,10 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
   app.get('/organisations/nouvelle', person, async (req, reply) => sendHtml(reply, organisationFormPage(p, csrfToken(req, reply, p.config))));
   app.post<{ Body: Body }>('/organisations/nouvelle', person, async (req, reply) => {
     try {
-      const org = await accounts.createOrganisation(p, req.actor, organisationInput(req.body ?? {}));
+      const org = await accounts.createOrganisation(p, req.actor, organisationInput(req.body ?? {}), ipOf(req));
       return reply.redirect(`/organisations/${org.id}?message=creee`, 303);
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       return sendHtml(reply, organisationFormPage(p, csrfToken(req, reply, p.config), req.body ?? {}, e), e.status);
     }
   });
@@ -489,7 +500,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     try {
       await accounts.inviteMember(p, req.actor, req.params.id, { email: req.body?.email, role: req.body?.role }, ipOf(req));
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       if (e.status === 401 || e.status === 403 || e.status === 404) throw err;
       const r = await organisationPage(p, req, reply, req.params.id, e.message);
       return sendHtml(reply, r.html, e.status);
@@ -500,7 +511,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     try {
       await accounts.changeRole(p, req.actor, req.params.id, req.params.personId, req.body?.role);
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       if (e.status === 401 || e.status === 403 || e.status === 404) throw err;
       const r = await organisationPage(p, req, reply, req.params.id, e.message);
       return sendHtml(reply, r.html, e.status);
@@ -511,7 +522,7 @@ export async function accountPages(app: FastifyInstance, p: Platform): Promise<v
     try {
       await accounts.removeMember(p, req.actor, req.params.id, req.params.personId);
     } catch (err) {
-      const e = errorOf(err);
+      const e = errorOf(err, reply);
       if (e.status === 401 || e.status === 403 || e.status === 404) throw err;
       const r = await organisationPage(p, req, reply, req.params.id, e.message);
       return sendHtml(reply, r.html, e.status);

@@ -12,10 +12,11 @@ export interface Located {
 
 export const signedIn = (a: Actor) => a.person !== null;
 
-export const isPlatformAdmin = (a: Actor) => a.memberships.some((m) => m.type === 'platform');
+// Powers over others belong to people: an API token of the platform's or a facilitator's organisation has none.
+export const isPlatformAdmin = (a: Actor) => a.person !== null && a.memberships.some((m) => m.type === 'platform');
 
-/** Verified facilitator organisations of the actor. */
-export const facilitatorMemberships = (a: Actor) => a.memberships.filter((m) => m.type === 'facilitator' && m.verified);
+/** Verified facilitator organisations of the actor (a signed-in person). */
+export const facilitatorMemberships = (a: Actor) => (a.person ? a.memberships.filter((m) => m.type === 'facilitator' && m.verified) : []);
 
 export const isFacilitator = (a: Actor) => facilitatorMemberships(a).length > 0;
 
@@ -58,6 +59,9 @@ export const canDecideClaim = (a: Actor, s: { id: string } & Located) =>
 export const canManageOrganisation = (a: Actor, organisationId: string) => membershipOf(a, organisationId)?.role === 'admin' || isPlatformAdmin(a);
 
 export const canSeeOrganisation = (a: Actor, organisationId: string) => !!membershipOf(a, organisationId) || canUseBackOffice(a);
+
+/** Who the members of an organisation are (names, addresses): its members and the platform team only. */
+export const canSeeMembers = (a: Actor, organisationId: string) => !!membershipOf(a, organisationId) || isPlatformAdmin(a);
 
 // Errors with stable codes: 401 when nobody is signed in, 403 when the person may not.
 export const unauthenticated = () => new AppError('UNAUTHENTICATED', 'Connectez-vous pour accéder à cette page.', 401);

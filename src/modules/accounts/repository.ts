@@ -28,12 +28,14 @@ export async function findPerson(q: Queryable, id: string): Promise<Person | nul
   return r ? toPerson(r) : null;
 }
 
+/** Creates the person, or returns the one a concurrent request has just created with the same address. */
 export async function insertPerson(q: Queryable, p: { email: string; name: string; passwordHash: string | null }): Promise<Person> {
   const r = await q.one<PersonRow>(
-    'INSERT INTO people (email, name, password_hash) VALUES ($1, $2, $3) RETURNING id, email, name, email_confirmed_at, password_hash',
+    'INSERT INTO people (email, name, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id, email, name, email_confirmed_at, password_hash',
     [p.email, p.name, p.passwordHash],
   );
-  return toPerson(r as PersonRow);
+  if (r) return toPerson(r);
+  return (await findPersonByEmail(q, p.email)) as Person;
 }
 
 export async function confirmEmail(q: Queryable, personId: string): Promise<void> {

@@ -9,7 +9,7 @@ import type { Platform } from '../../core/platform.ts';
 import { ErrorSchema } from '../directory/schemas.ts';
 import { ORGANISATION_TYPES, ROLES } from './model.ts';
 import { clearSessionCookie } from './http.ts';
-import { authorize, canSeeOrganisation, isPlatformAdmin, membershipOf, requirePerson } from './policy.ts';
+import { authorize, canSeeMembers, canSeeOrganisation, requirePerson } from './policy.ts';
 import { PersonExportSchema, deleteAccount, exportMyData } from './privacy.ts';
 import { getOrganisation, listMembers } from './service.ts';
 import { TOKEN_LIFETIMES, TOKEN_NAME_MAX, TOKEN_SCOPES, createToken, listTokens, revokeToken } from './tokens.ts';
@@ -182,11 +182,10 @@ export async function accountRoutes(app: FastifyInstance, p: Platform): Promise<
     async (req) => {
       const org = await getOrganisation(p, req.params.id);
       if (!org) throw new AppError('NOT_FOUND', 'Organisation introuvable.', 404);
-      authorize(req.actor, canSeeOrganisation(req.actor, org.id), 'Les membres d’une organisation ne sont visibles que par ses membres.');
-      // Addresses are personal data: only the organisation's own members and the platform administration see them.
-      const withEmail = !!membershipOf(req.actor, org.id) || isPlatformAdmin(req.actor);
+      // Who the members are is personal data: the organisation's own members and the platform team only.
+      authorize(req.actor, canSeeMembers(req.actor, org.id), 'Les membres d’une organisation ne sont visibles que par ses membres.');
       const members = await listMembers(p, org.id);
-      return { items: members.map((m) => ({ ...m, email: withEmail ? m.email : null })) };
+      return { items: members };
     },
   );
 

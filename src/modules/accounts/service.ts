@@ -6,16 +6,22 @@ import { AppError } from '../../core/errors.ts';
 import { queueMail } from '../../core/mail.ts';
 import type { Platform } from '../../core/platform.ts';
 import { rateLimit } from '../../core/rate-limit.ts';
-import { randomToken } from '../../core/tokens.ts';
+import { randomToken, safeEqual, sha256 } from '../../core/tokens.ts';
 import { mails } from './mails.ts';
 import { type Actor, EmailSchema, FACILITATOR_CATEGORIES, NameSchema, ORGANISATION_TYPE_LABEL, type OrganisationInput, OrganisationInputSchema, type Person, ROLE_LABEL, type Role } from './model.ts';
 import { assertPassword, hashPassword, verifyPassword } from './passwords.ts';
 import { authorize, canManageOrganisation, isPlatformAdmin, requirePerson } from './policy.ts';
 import * as repo from './repository.ts';
-import { openSession } from './sessions.ts';
+import { actorOfPerson, openSession } from './sessions.ts';
 
 export interface RequestContext {
   ip: string;
+}
+
+function parseName(raw: unknown): string {
+  const r = NameSchema.safeParse(typeof raw === 'string' ? raw : '');
+  if (!r.success) throw new AppError('INVALID_NAME', 'Le nom compte au plus 120 caractères.', 422, { field: 'name' });
+  return r.data;
 }
 
 function parseEmail(raw: unknown): string {
@@ -28,13 +34,19 @@ function parseEmail(raw: unknown): string {
 let dummyHash: Promise<string> | null = null;
 const timingDummy = () => (dummyHash ??= hashPassword(randomToken()));
 
-export async function signUp(p: Platform, input: { email?: unknown; password?: unknown; name?: unknown }, ctx: RequestContext): Promise<void> {
+/**
+ * Sign-up. The password is kept in the confirmation link together with the hash of a nonce that only the
+ * browser that signed up holds (a cookie): it is set when the address is confirmed from that browser, never
+ * from another one, so nobody can put their password on someone else's address. Returns the nonce.
+ */
+export async function signUp(p: Platform, input: { email?: unknown; password?: unknown; name?: unknown }, ctx: RequestContext): Promise<string> {
   const email = parseEmail(input.email);
-  const name = NameSchema.parse(typeof input.name === 'string' ? input.name : '');
+  const name = parseName(input.name);
   await rateLimit(p.db, 'signUp', { ip: ctx.ip, account: email });
   const password = typeof input.password === 'string' ? input.password : '';
   assertPassword(password, { email, name });
   const hash = await hashPassword(password);
+  const nonce = randomToken();
   await p.db.transaction(async (tx) => {
     const existing = await repo.findPersonByEmail(tx, email);
     if (existing?.emailConfirmedAt) {
@@ -44,23 +56,39 @@ export async function signUp(p: Platform, input: { email?: unknown; password?: u
     // An unconfirmed account (a first try, an invitation) takes the new password once the address is confirmed.
     const person = existing ?? (await repo.insertPerson(tx, { email, name, passwordHash: null }));
     const token = randomToken();
-    await repo.insertLink(tx, token, { purpose: 'confirm', personId: person.id, email, data: { passwordHash: hash, name } });
+    await repo.insertLink(tx, token, { purpose: 'confirm', personId: person.id, email, data: { passwordHash: hash, nonceHash: sha256(nonce), name } });
     await queueMail(tx, mails.confirm(p.config, email, name || person.name, token));
     if (!existing) await audit(tx, { actorId: person.id, action: 'person.signed_up', targetType: 'person', targetId: person.id });
   });
+  return nonce;
 }
 
-/** Confirms the address of a sign-up and returns the person, who is then signed in. */
-export async function confirmSignUp(p: Platform, token: string): Promise<Person> {
+/**
+ * Confirms the address of a sign-up and returns the person, who is then signed in. The password chosen at
+ * sign-up is set only from the browser that signed up (nonce) and only on an account without one.
+ */
+export async function confirmSignUp(p: Platform, token: string, nonce: string | undefined): Promise<{ person: Person; passwordSet: boolean; choosePasswordToken: string | null }> {
   return p.db.transaction(async (tx) => {
     const link = await repo.consumeLink(tx, token, 'confirm');
     if (!link?.person_id) throw invalidLink();
+    const data = link.data as { passwordHash?: string; nonceHash?: string; name?: string };
+    let passwordSet = false;
+    if (data.passwordHash && data.nonceHash && nonce && safeEqual(sha256(nonce), data.nonceHash)) {
+      const rows = await tx.query('UPDATE people SET password_hash = $2 WHERE id = $1 AND password_hash IS NULL RETURNING 1', [link.person_id, data.passwordHash]);
+      passwordSet = rows.length > 0;
+    }
     await repo.confirmEmail(tx, link.person_id);
-    const data = link.data as { passwordHash?: string; name?: string };
-    if (data.passwordHash) await repo.setPassword(tx, link.person_id, data.passwordHash);
+    await repo.invalidateLinks(tx, link.person_id, ['confirm']);
     if (data.name) await tx.query(`UPDATE people SET name = $2 WHERE id = $1 AND name = ''`, [link.person_id, data.name]);
     await audit(tx, { actorId: link.person_id, action: 'person.email_confirmed', targetType: 'person', targetId: link.person_id });
-    return (await repo.findPerson(tx, link.person_id)) as Person;
+    // Confirmed from another browser: the person, who has just proved they own the mailbox, chooses a password now.
+    let choosePasswordToken: string | null = null;
+    const hasPassword = await tx.one('SELECT 1 FROM people WHERE id = $1 AND password_hash IS NOT NULL', [link.person_id]);
+    if (!hasPassword) {
+      choosePasswordToken = randomToken();
+      await repo.insertLink(tx, choosePasswordToken, { purpose: 'reset', personId: link.person_id, email: link.email });
+    }
+    return { person: (await repo.findPerson(tx, link.person_id)) as Person, passwordSet, choosePasswordToken };
   });
 }
 
@@ -92,7 +120,7 @@ export async function signInWithPassword(p: Platform, input: { email?: unknown; 
 /** Mails a link of the given purpose to the address when it belongs to someone; answers the same otherwise. */
 async function mailLinkIfKnown(p: Platform, rawEmail: unknown, ctx: RequestContext, purpose: 'sign_in' | 'reset', mail: typeof mails.signInLink): Promise<void> {
   const email = parseEmail(rawEmail);
-  await rateLimit(p.db, 'mailLink', { ip: ctx.ip, account: email });
+  await rateLimit(p.db, purpose === 'sign_in' ? 'signInLink' : 'reset', { ip: ctx.ip, account: email });
   await p.db.transaction(async (tx) => {
     const person = await repo.findPersonByEmail(tx, email);
     if (!person) return;
@@ -110,6 +138,7 @@ export async function signInWithLink(p: Platform, token: string): Promise<Person
     const link = await repo.consumeLink(tx, token, 'sign_in');
     if (!link?.person_id) throw invalidLink();
     await repo.confirmEmail(tx, link.person_id);
+    await repo.invalidateLinks(tx, link.person_id, ['confirm']);
     await audit(tx, { actorId: link.person_id, action: 'person.signed_in', targetType: 'person', targetId: link.person_id, after: { method: 'link' } });
     return (await repo.findPerson(tx, link.person_id)) as Person;
   });
@@ -137,7 +166,7 @@ export async function resetPassword(p: Platform, token: string, password: unknow
     await repo.setPassword(tx, person.id, hash);
     await repo.confirmEmail(tx, person.id);
     await repo.deleteSessionsOf(tx, person.id);
-    await repo.invalidateLinks(tx, person.id, ['reset', 'sign_in']);
+    await repo.invalidateLinks(tx, person.id, ['reset', 'sign_in', 'confirm']);
     await queueMail(tx, mails.passwordChanged(p.config, person.email, person.name));
     await audit(tx, { actorId: person.id, action: 'person.password_reset', targetType: 'person', targetId: person.id });
     return person;
@@ -156,8 +185,7 @@ export async function signOutEverywhere(p: Platform, actor: Actor): Promise<numb
 
 export async function updateName(p: Platform, actor: Actor, name: unknown): Promise<void> {
   const person = requirePerson(actor);
-  const value = NameSchema.parse(typeof name === 'string' ? name : '');
-  await p.db.query('UPDATE people SET name = $2 WHERE id = $1', [person.id, value]);
+  await p.db.query('UPDATE people SET name = $2 WHERE id = $1', [person.id, parseName(name)]);
 }
 
 export { openSession };
@@ -209,10 +237,11 @@ export async function getOrganisation(p: Platform, id: string): Promise<Organisa
 }
 
 /** A buyer, facilitator or network organisation, created by a signed-in person who becomes its administrator. */
-export async function createOrganisation(p: Platform, actor: Actor, raw: unknown): Promise<OrganisationView> {
+export async function createOrganisation(p: Platform, actor: Actor, raw: unknown, ctx: RequestContext): Promise<OrganisationView> {
   const person = requirePerson(actor);
   const parsed = OrganisationInputSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('INVALID_ORGANISATION', 'Vérifiez le type, le nom et la catégorie de l’organisation.', 422, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  await rateLimit(p.db, 'organisation', { ip: ctx.ip, account: person.id });
   const input: OrganisationInput = parsed.data;
   return p.db.transaction(async (tx) => {
     const r = (await tx.one<OrganisationRow>(
@@ -309,8 +338,16 @@ export async function acceptInvitation(p: Platform, actor: Actor, token: string)
     throw new AppError('INVITATION_OTHER_EMAIL', `Cette invitation a été envoyée à une autre adresse. Connectez-vous avec l’adresse invitée.`, 403);
   }
   return p.db.transaction(async (tx) => {
-    if (!(await repo.consumeLink(tx, token, 'invite'))) throw invalidLink();
+    const link = await repo.consumeLink(tx, token, 'invite');
+    if (!link) throw invalidLink();
+    // The invitation holds only while whoever sent it may still invite.
+    const invitedBy = (link.data as { invitedBy?: string }).invitedBy;
+    const inviter = invitedBy ? await actorOfPerson(tx, invitedBy) : null;
+    if (!inviter?.person || !canManageOrganisation(inviter, invitation.organisation.id)) {
+      throw new AppError('INVITATION_REVOKED', 'Cette invitation n’est plus valable : la personne qui l’a envoyée n’administre plus l’organisation.', 410);
+    }
     await repo.confirmEmail(tx, person.id);
+    await repo.invalidateLinks(tx, person.id, ['confirm']);
     await tx.query(`INSERT INTO memberships (organisation_id, person_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [invitation.organisation.id, person.id, invitation.role]);
     await audit(tx, { actorId: person.id, action: 'membership.joined', targetType: 'organisation', targetId: invitation.organisation.id, organisationId: invitation.organisation.id, after: { role: invitation.role } });
     return invitation.organisation;
@@ -326,6 +363,8 @@ export async function changeRole(p: Platform, actor: Actor, organisationId: stri
   authorize(actor, canManageOrganisation(actor, organisationId), 'Seuls les administrateurs de l’organisation changent les rôles.');
   if (role !== 'admin' && role !== 'member') throw new AppError('INVALID_ROLE', 'Rôle inconnu : administrateur ou membre.', 422);
   await p.db.transaction(async (tx) => {
+    // One change of administrators at a time per organisation: the count below stays true.
+    await tx.query('SELECT 1 FROM organisations WHERE id = $1 FOR UPDATE', [organisationId]);
     const before = await tx.one<{ role: Role }>('SELECT role FROM memberships WHERE organisation_id = $1 AND person_id = $2 FOR UPDATE', [organisationId, personId]);
     if (!before) throw new AppError('NOT_FOUND', 'Cette personne ne fait pas partie de l’organisation.', 404);
     if (before.role === 'admin' && role === 'member' && (await adminCount(tx, organisationId)) <= 1) throw lastAdmin();
@@ -341,6 +380,7 @@ export async function removeMember(p: Platform, actor: Actor, organisationId: st
   const me = requirePerson(actor);
   authorize(actor, me.id === personId || canManageOrganisation(actor, organisationId));
   await p.db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM organisations WHERE id = $1 FOR UPDATE', [organisationId]);
     const before = await tx.one<{ role: Role }>('SELECT role FROM memberships WHERE organisation_id = $1 AND person_id = $2 FOR UPDATE', [organisationId, personId]);
     if (!before) throw new AppError('NOT_FOUND', 'Cette personne ne fait pas partie de l’organisation.', 404);
     if (before.role === 'admin' && (await adminCount(tx, organisationId)) <= 1) throw lastAdmin();

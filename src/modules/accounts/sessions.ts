@@ -1,5 +1,6 @@
 // Sessions and the actor of a request: who is signed in, with their memberships.
 import type { Queryable } from '../../core/db.ts';
+import { registerHousekeeping } from '../../core/jobs.ts';
 import { randomToken } from '../../core/tokens.ts';
 import { ANONYMOUS, type Actor } from './model.ts';
 import * as repo from './repository.ts';
@@ -27,3 +28,9 @@ export async function actorOfSession(q: Queryable, token: string | undefined): P
   const personId = await repo.sessionPerson(q, token);
   return personId ? actorOfPerson(q, personId) : ANONYMOUS;
 }
+
+// Expired sessions and used or expired links are deleted every hour: they hold nothing anyone needs.
+registerHousekeeping('accounts', async (platform) => {
+  await platform.db.query('DELETE FROM sessions WHERE expires_at < now()');
+  await platform.db.query(`DELETE FROM one_time_tokens WHERE expires_at < now() OR used_at < now() - interval '1 hour'`);
+});
