@@ -7,7 +7,7 @@ import { canUseBackOffice } from '../modules/accounts/policy.ts';
 export const SITE_NAME = 'Passerelles';
 export const SITE_TAGLINE = 'La plateforme territoriale de l’inclusion dans l’emploi';
 
-export type Section = 'home' | 'directory' | 'account' | 'admin' | null;
+export type Section = 'home' | 'directory' | 'needs' | 'account' | 'admin' | null;
 
 interface NavEntry {
   label: string;
@@ -15,10 +15,11 @@ interface NavEntry {
   section: Section;
 }
 
-// Main navigation. Next entries, when their pages exist: « Besoins d’achat », « Veille des marchés ».
+// Main navigation. Next entry, when its pages exist: « Veille des marchés ».
 const NAV: NavEntry[] = [
   { label: 'Accueil', href: '/', section: 'home' },
   { label: 'Annuaire', href: '/structures', section: 'directory' },
+  { label: 'Besoins d’achat', href: '/besoins', section: 'needs' },
 ];
 
 export interface Crumb {
