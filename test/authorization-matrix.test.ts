@@ -9,9 +9,11 @@ import { siret, structure } from './helpers/fixtures.ts';
 
 type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
-const ROLES = ['anonymous', 'otherOrgMember', 'member', 'admin', 'facilitator', 'platformAdmin'] as const;
+// "member" and "admin" are of the structure's organisation; "buyer" is a member of the need's buyer
+// organisation; "otherOrgMember" administers another buyer organisation.
+const ROLES = ['anonymous', 'otherOrgMember', 'member', 'admin', 'facilitator', 'platformAdmin', 'buyer'] as const;
 type Role = (typeof ROLES)[number];
-const SIGNED_IN: Role[] = ['otherOrgMember', 'member', 'admin', 'facilitator', 'platformAdmin'];
+const SIGNED_IN: Role[] = ['otherOrgMember', 'member', 'admin', 'facilitator', 'platformAdmin', 'buyer'];
 const EVERYONE: Role[] = [...ROLES];
 const STRUCTURE_TEAM: Role[] = ['member', 'admin', 'facilitator', 'platformAdmin'];
 const DECIDERS: Role[] = ['admin', 'facilitator', 'platformAdmin'];
@@ -29,6 +31,13 @@ interface Fixture {
   claimId: string;
   tokenId: string;
   unverifiedOrg: string;
+  /** A need of the Nord being sent (the structure received it three days ago, without answering yet). */
+  sentNeed: string;
+  /** A need of the Nord submitted and waiting for qualification. */
+  submittedNeed: string;
+  attachmentId: string;
+  /** A groupement for the sent need, led by another structure, that invited the structure. */
+  consortiumId: string;
   /** A person who can sign in with TEST_PASSWORD. */
   knownEmail: string;
   sessions: Record<Exclude<Role, 'anonymous'>, Session>;
@@ -150,6 +159,56 @@ const MATRIX: Record<string, Rule> = {
   'GET /api/v1/admin/organisations': { call: () => ({ url: '/api/v1/admin/organisations' }), allowed: BACK_OFFICE },
   'GET /api/v1/admin/audit': { call: () => ({ url: '/api/v1/admin/audit' }), allowed: BACK_OFFICE },
   'GET /api/v1/admin/people': { call: () => ({ url: '/api/v1/admin/people' }), allowed: PLATFORM },
+
+  // Purchasing needs: posting (public form, buyers), qualification (facilitators of the place, platform).
+  'GET /besoins': { call: () => ({ url: '/besoins' }), allowed: EVERYONE },
+  'GET /besoins/impact': { call: () => ({ url: '/besoins/impact' }), allowed: EVERYONE },
+  'GET /api/v1/needs/impact': { call: () => ({ url: '/api/v1/needs/impact' }), allowed: EVERYONE },
+  'GET /besoins/deposer': { call: () => ({ url: '/besoins/deposer' }), allowed: EVERYONE },
+  // Guests and members of a buyer organisation post; people of other organisations have no buyer to post for.
+  'POST /besoins/deposer': { call: () => ({ url: '/besoins/deposer', form: { kind: 'QUOTE', title: 'Nettoyage des locaux', description: 'Nettoyage quotidien de 800 m² de bureaux.' } }), allowed: ['anonymous', 'otherOrgMember', 'buyer'] },
+  'GET /besoins/:id/etape/:step': { call: (f) => ({ url: `/besoins/${f.submittedNeed}/etape/1` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'POST /besoins/:id/etape/:step': { call: (f) => ({ url: `/besoins/${f.submittedNeed}/etape/3`, form: { amountRange: '15-20K', serviceTypes: 'PREST', sectors: 'nettoyage-de-locaux-16', sectorsPosted: '1' } }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  // Links by mail: the signed token is the credential (a wrong one is refused alike for everyone).
+  'GET /besoins/:id/reprendre': { call: (f) => ({ url: `/besoins/${f.submittedNeed}/reprendre?jeton=faux` }), allowed: EVERYONE },
+  'GET /besoins/confirmation': { call: (f) => ({ url: `/besoins/confirmation?besoin=${f.submittedNeed}&jeton=faux` }), allowed: EVERYONE },
+  'POST /besoins/confirmation': { call: (f) => ({ url: '/besoins/confirmation', form: { besoin: f.submittedNeed, jeton: 'faux' } }), allowed: EVERYONE },
+  'GET /besoins/:id': { call: (f) => ({ url: `/besoins/${f.sentNeed}` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'POST /besoins/:id/cloture': { call: (f) => ({ url: `/besoins/${f.sentNeed}/cloture`, form: {} }), allowed: ['buyer'] },
+  'GET /besoins/:id/pieces/:attachmentId': { call: (f) => ({ url: `/besoins/${f.sentNeed}/pieces/${f.attachmentId}` }), allowed: ['buyer', 'member', 'admin', 'facilitator', 'platformAdmin'] },
+  'GET /admin/besoins': { call: () => ({ url: '/admin/besoins' }), allowed: BACK_OFFICE },
+  'GET /admin/besoins/:id': { call: (f) => ({ url: `/admin/besoins/${f.submittedNeed}` }), allowed: BACK_OFFICE },
+  'POST /admin/besoins/:id/decision': { call: (f) => ({ url: `/admin/besoins/${f.submittedNeed}/decision`, form: { decision: 'validate' } }), allowed: BACK_OFFICE },
+  'POST /api/v1/needs': { call: () => ({ url: '/api/v1/needs', json: {} }), allowed: ['otherOrgMember', 'buyer'] },
+  'GET /api/v1/needs': { call: () => ({ url: '/api/v1/needs' }), allowed: SIGNED_IN },
+  'GET /api/v1/needs/:id': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'PATCH /api/v1/needs/:id': { call: (f) => ({ url: `/api/v1/needs/${f.submittedNeed}`, json: { title: 'Nettoyage des locaux (1 200 m²)' } }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'POST /api/v1/needs/:id/submit': { call: (f) => ({ url: `/api/v1/needs/${f.submittedNeed}/submit`, json: {} }), allowed: ['buyer'] },
+  'POST /api/v1/needs/:id/qualification': { call: (f) => ({ url: `/api/v1/needs/${f.submittedNeed}/qualification`, json: { decision: 'validate' } }), allowed: BACK_OFFICE },
+  'GET /api/v1/needs/:id/matches': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/matches` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+
+  // The structure's side: its team (or its signed link, tested in the needs tests).
+  'GET /besoins/:id/structure/:structureId': { call: (f) => ({ url: `/besoins/${f.sentNeed}/structure/${f.structureId}` }), allowed: ['member', 'admin'] },
+  'POST /besoins/:id/structure/:structureId/reponse': { call: (f) => ({ url: `/besoins/${f.sentNeed}/structure/${f.structureId}/reponse`, form: { action: 'interessee' } }), allowed: ['member', 'admin'] },
+  'GET /besoins/:id/structure/:structureId/pieces/:attachmentId': { call: (f) => ({ url: `/besoins/${f.sentNeed}/structure/${f.structureId}/pieces/${f.attachmentId}` }), allowed: ['member', 'admin'] },
+  'GET /besoins/:id/structure/:structureId/groupement': { call: (f) => ({ url: `/besoins/${f.sentNeed}/structure/${f.structureId}/groupement` }), allowed: ['member', 'admin'] },
+  'POST /besoins/:id/structure/:structureId/groupement': { call: (f) => ({ url: `/besoins/${f.sentNeed}/structure/${f.structureId}/groupement`, form: { action: 'creer', note: 'Groupement' } }), allowed: ['member', 'admin'] },
+  'GET /groupements/:consortiumId/invitation/:structureId': { call: (f) => ({ url: `/groupements/${f.consortiumId}/invitation/${f.structureId}` }), allowed: ['member', 'admin'] },
+  'POST /groupements/:consortiumId/invitation/:structureId': { call: (f) => ({ url: `/groupements/${f.consortiumId}/invitation/${f.structureId}`, form: { action: 'refuser' } }), allowed: ['member', 'admin'] },
+  'GET /espace/besoins': { call: () => ({ url: '/espace/besoins' }), allowed: SIGNED_IN },
+  'GET /api/v1/structures/:id/needs': { call: (f) => ({ url: `/api/v1/structures/${f.structureId}/needs` }), allowed: ['member', 'admin', 'platformAdmin'] },
+  'POST /api/v1/needs/:needId/answers/:structureId': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/answers/${f.structureId}`, json: { status: 'interested' } }), allowed: ['member', 'admin'] },
+
+  // The buyer's follow-up: answers (facilitators and the platform read them too), reminders, outcome.
+  'GET /besoins/:id/reponses': { call: (f) => ({ url: `/besoins/${f.sentNeed}/reponses` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'GET /besoins/:id/reponses.csv': { call: (f) => ({ url: `/besoins/${f.sentNeed}/reponses.csv` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'GET /besoins/:id/reponses.xlsx': { call: (f) => ({ url: `/besoins/${f.sentNeed}/reponses.xlsx` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'GET /api/v1/needs/:id/answers': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/answers` }), allowed: ['buyer', 'facilitator', 'platformAdmin'] },
+  'POST /besoins/:id/relance': { call: (f) => ({ url: `/besoins/${f.sentNeed}/relance`, form: {} }), allowed: ['buyer'] },
+  'POST /api/v1/needs/:id/reminders': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/reminders`, json: {} }), allowed: ['buyer'] },
+  'GET /besoins/:id/resultat': { call: (f) => ({ url: `/besoins/${f.sentNeed}/resultat` }), allowed: ['buyer'] },
+  'POST /besoins/:id/resultat': { call: (f) => ({ url: `/besoins/${f.sentNeed}/resultat`, form: { attribue: 'no' } }), allowed: ['buyer'] },
+  'POST /api/v1/needs/:id/outcome': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/outcome`, json: { awarded: 'no' } }), allowed: ['buyer'] },
 };
 
 let t: TestApp;
@@ -181,6 +240,31 @@ async function fixture(): Promise<Fixture> {
   const boss = await createPerson(db);
   await addMember(db, platformOrg, boss.id, 'admin');
   const unverifiedOrg = await createOrganisation(db, { type: 'facilitator', territoryKeys: ['D62'], verified: false });
+  // Purchasing needs of a buyer organisation, in the Nord.
+  const needBuyerOrg = await createOrganisation(db, { type: 'buyer', category: 'public_collectivite', name: `Ville ${n}` });
+  const buyer = await createPerson(db);
+  await addMember(db, needBuyerOrg, buyer.id, 'member');
+  const insertNeed = async (status: string, extra: string) =>
+    ((await db.one<{ id: string }>(
+      `INSERT INTO needs (reference, status, kind, title, description, place_kind, place_commune, answer_deadline, sectors, service_types, buyer_organisation_id, author_id,
+         contact_name, contact_email, contact_phone, buyer_name ${extra ? `, ${extra.split('=')[0]}` : ''})
+       VALUES ($1, $2, 'QUOTE', 'Nettoyage des locaux', 'Nettoyage quotidien de bureaux et sanitaires.', 'commune', '59350', current_date + 30, '{nettoyage-de-locaux-16}', '{PREST}', $3, $4,
+         'Dominique Acheteuse', 'dominique@ville.example', '0320000000', 'Ville' ${extra ? `, ${extra.split('=')[1]}` : ''}) RETURNING id`,
+      [`B-T-${n}-${status}`, status, needBuyerOrg, buyer.id],
+    )) as { id: string }).id;
+  const sentNeed = await insertNeed('sending', `first_sent_at=now() - interval '3 days'`);
+  const submittedNeed = await insertNeed('submitted', `submitted_at=now()`);
+  await db.query(`INSERT INTO need_recipients (need_id, structure_id, score, sent_at) VALUES ($1, $2, 80, now() - interval '3 days')`, [sentNeed, s.id]);
+  const attachmentId = ((await db.one<{ id: string }>(
+    `INSERT INTO need_attachments (need_id, file_path, original_name, content_type, size_bytes) VALUES ($1, 'needs/${'0'.repeat(32)}.pdf', 'cahier.pdf', 'application/pdf', 10) RETURNING id`,
+    [sentNeed],
+  )) as { id: string }).id;
+  const leadReport = await importStructures(db, [{ line: 1, input: structure({ siret: siret(6000 + n), name: `Mandataire matrice ${n}`, kind: 'EI', communeCode: '59350', publicEmail: 'contact@mandataire.example' }) }]);
+  expect(leadReport.rejected).toEqual([]);
+  const lead = ((await db.one<{ id: string }>('SELECT id FROM structures WHERE siret = $1', [siret(6000 + n)])) as { id: string }).id;
+  await db.query(`INSERT INTO need_recipients (need_id, structure_id, score, sent_at, interested_at) VALUES ($1, $2, 70, now() - interval '3 days', now())`, [sentNeed, lead]);
+  const consortiumId = ((await db.one<{ id: string }>(`INSERT INTO consortia (need_id, lead_structure_id) VALUES ($1, $2) RETURNING id`, [sentNeed, lead])) as { id: string }).id;
+  await db.query(`INSERT INTO consortium_members (consortium_id, need_id, structure_id, role, status) VALUES ($1, $2, $3, 'lead', 'accepted'), ($1, $2, $4, 'member', 'invited')`, [consortiumId, sentNeed, lead, s.id]);
   const claimant = await createPerson(db);
   const claim = (await db.one<{ id: string }>(`INSERT INTO claims (structure_id, person_id, status, message) VALUES ($1, $2, 'pending', 'Bonjour') RETURNING id`, [s.id, claimant.id])) as { id: string };
   const token = (await db.one<{ id: string }>(
@@ -195,6 +279,10 @@ async function fixture(): Promise<Fixture> {
     claimId: claim.id,
     tokenId: token.id,
     unverifiedOrg,
+    sentNeed,
+    submittedNeed,
+    attachmentId,
+    consortiumId,
     knownEmail: other.email,
     sessions: {
       otherOrgMember: await signIn(db, other.id),
@@ -202,6 +290,7 @@ async function fixture(): Promise<Fixture> {
       admin: await signIn(db, admin.id),
       facilitator: await signIn(db, facilitator.id),
       platformAdmin: await signIn(db, boss.id),
+      buyer: await signIn(db, buyer.id),
     },
   };
 }

@@ -1,4 +1,4 @@
-// Rate limits shared by every process: fixed-window counters in the database, per IP and per account.
+// Rate limits shared by every process: sliding-window counters in the database, per IP and per account.
 import type { Queryable } from './db.ts';
 import { AppError } from './errors.ts';
 import { registerHousekeeping } from './jobs.ts';
@@ -23,6 +23,8 @@ export const LIMITS = {
   invite: { ip: { max: 50, windowSeconds: 86400 }, account: { max: 30, windowSeconds: 86400 } },
   // Each new facilitator or network organisation mails the platform team.
   organisation: { ip: { max: 20, windowSeconds: 86400 }, account: { max: 5, windowSeconds: 86400 } },
+  // Posting purchasing needs (drafts and submissions; guests are counted by address and by email).
+  needPost: { ip: { max: 30, windowSeconds: 86400 }, account: { max: 10, windowSeconds: 86400 } },
 } satisfies Record<string, { ip: Limit; account: Limit; accountOverall?: Limit }>;
 
 export type LimitName = keyof typeof LIMITS;
@@ -42,17 +44,36 @@ export async function rateLimit(q: Queryable, name: LimitName, who: { ip: string
     } else checks.push([`${name}:account:${account}`, rules.account]);
   }
   for (const [key, limit] of checks) {
-    const start = new Date(Math.floor(now.getTime() / (limit.windowSeconds * 1000)) * limit.windowSeconds * 1000);
-    const row = await q.one<{ hits: number }>(
-      `INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
-       ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits`,
-      [key, start.toISOString()],
+    const windowMs = limit.windowSeconds * 1000;
+    const start = Math.floor(now.getTime() / windowMs) * windowMs;
+    const row = await q.one<{ hits: number; previous: number | null }>(
+      `WITH hit AS (
+         INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits)
+       SELECT hit.hits, (SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $3) AS previous FROM hit`,
+      [key, new Date(start).toISOString(), new Date(start - windowMs).toISOString()],
     );
-    if ((row?.hits ?? 0) > limit.max) {
-      const retryAfter = Math.max(1, Math.ceil((start.getTime() + limit.windowSeconds * 1000 - now.getTime()) / 1000));
+    const retryAfter = slidingWait(Number(row?.hits ?? 0), Number(row?.previous ?? 0), (now.getTime() - start) / windowMs, limit);
+    if (retryAfter > 0) {
       throw new AppError('RATE_LIMITED', `Trop de tentatives. Réessayez dans ${formatWait(retryAfter)}.`, 429, { retryAfterSeconds: retryAfter });
     }
   }
+}
+
+/**
+ * Sliding window: the attempts of the previous window count for the part of it still inside the last
+ * `windowSeconds`, so a counter never drops to zero at a window boundary (no double burst, and a limit
+ * holds whatever the time of day). Returns 0 when the attempt is allowed, otherwise the seconds to wait
+ * until one more attempt fits.
+ */
+export function slidingWait(current: number, previous: number, elapsed: number, limit: Limit): number {
+  const estimate = previous * (1 - elapsed) + current;
+  if (estimate <= limit.max) return 0;
+  // Later in this window the previous one weighs less: is there a moment where one more attempt fits?
+  let fraction: number;
+  if (current + 1 <= limit.max && previous > 0) fraction = 1 - (limit.max - 1 - current) / previous;
+  else fraction = 1 + Math.max(0, 1 - (limit.max - 1) / current);
+  return Math.max(1, Math.ceil((fraction - elapsed) * limit.windowSeconds));
 }
 
 function formatWait(seconds: number): string {

@@ -7,12 +7,29 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import type { Platform } from './platform.ts';
 
-export type UploadFolder = 'logos';
+export type UploadFolder = 'logos' | 'needs';
 
 /** The only relative paths that exist: a folder, 16 random bytes in hex and a known extension. */
-const REL_PATH = /^([a-z]+)\/([0-9a-f]{32})\.(png|webp|jpg)$/;
+const REL_PATH = /^([a-z]+)\/([0-9a-f]{32})\.(png|webp|jpg|pdf|docx|xlsx|pptx|odt|ods|odp|doc|xls)$/;
 
-export const UPLOAD_CONTENT_TYPES: Record<string, string> = { png: 'image/png', webp: 'image/webp', jpg: 'image/jpeg' };
+export const UPLOAD_CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  webp: 'image/webp',
+  jpg: 'image/jpeg',
+  // Attachments of purchasing needs (never served by the public route below).
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  odt: 'application/vnd.oasis.opendocument.text',
+  ods: 'application/vnd.oasis.opendocument.spreadsheet',
+  odp: 'application/vnd.oasis.opendocument.presentation',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+};
+
+/** Folders the public route serves; the others (needs' attachments) go through their module's checks. */
+const PUBLIC_FOLDERS = new Set<string>(['logos']);
 
 /** Absolute path of an upload, or null for anything that is not exactly a name `saveUpload` makes. */
 export function uploadFilePath(config: Pick<Config, 'uploadDir'>, relPath: string): string | null {
@@ -65,7 +82,7 @@ export async function uploadRoutes(app: FastifyInstance, platform: Platform) {
   const notFound = () => new AppError('NOT_FOUND', 'Fichier introuvable.', 404);
   app.get<{ Params: { folder: string; file: string } }>('/uploads/:folder/:file', { config: { access: 'public' } }, async (req, reply) => {
     const relPath = `${req.params.folder}/${req.params.file}`;
-    const full = uploadFilePath(platform.config, relPath);
+    const full = PUBLIC_FOLDERS.has(req.params.folder) ? uploadFilePath(platform.config, relPath) : null;
     if (!full) throw notFound();
     let handle: fs.promises.FileHandle;
     try {

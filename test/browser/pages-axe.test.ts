@@ -64,7 +64,7 @@ describe.skipIf(!process.env.CHROMIUM_PATH)('accessibility of the account and ba
   it('has no violation on the pages a visitor sees', async () => {
     const page = await pageAs(null);
     const found: Record<string, string[]> = {};
-    for (const url of ['/connexion', '/inscription', '/inscription/envoyee', '/mot-de-passe/oublie', '/mot-de-passe/nouveau?jeton=perime', '/connexion/lien?jeton=x', '/compte/confirmer?jeton=x', '/invitation?jeton=x', '/compte/supprime', '/structures/rattachement', '/structures/rattachement?q=atelier', `/structures/${ids.slug}`]) {
+    for (const url of ['/connexion', '/inscription', '/inscription/envoyee', '/mot-de-passe/oublie', '/mot-de-passe/nouveau?jeton=perime', '/connexion/lien?jeton=x', '/compte/confirmer?jeton=x', '/invitation?jeton=x', '/compte/supprime', '/besoins', '/besoins/deposer', '/besoins/impact', '/structures/rattachement', '/structures/rattachement?q=atelier', `/structures/${ids.slug}`]) {
       const res = await page.goto(`${base}${url}`);
       expect(res?.status(), url).toBeLessThan(500);
       found[url] = await axeViolations(page);
@@ -88,6 +88,7 @@ describe.skipIf(!process.env.CHROMIUM_PATH)('accessibility of the account and ba
       '/espace',
       '/espace/rattachements',
       '/espace/donnees',
+      '/espace/besoins',
       '/organisations/nouvelle',
       `/organisations/${ids.org}`,
       `/organisations/${ids.org}/jetons`,

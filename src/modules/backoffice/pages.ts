@@ -33,7 +33,7 @@ import {
 } from './service.ts';
 
 type Query = Record<string, string | string[] | undefined>;
-type MenuEntry = 'dashboard' | 'claims' | 'organisations' | 'people' | 'journal';
+type MenuEntry = 'dashboard' | 'claims' | 'needs' | 'organisations' | 'people' | 'journal';
 
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
@@ -88,6 +88,7 @@ function sideMenu(actor: Actor, current: MenuEntry): Html {
   const entries: { key: MenuEntry; label: string; href: string }[] = [
     { key: 'dashboard', label: 'Tableau de bord', href: '/admin' },
     { key: 'claims', label: 'Rattachements à décider', href: '/admin/rattachements' },
+    { key: 'needs', label: 'Besoins à qualifier', href: '/admin/besoins' },
     { key: 'organisations', label: 'Organisations', href: '/admin/organisations' },
     ...(isPlatformAdmin(actor) ? [{ key: 'people' as const, label: 'Personnes', href: '/admin/personnes' }] : []),
     { key: 'journal', label: 'Journal des actions', href: '/admin/journal' },
@@ -211,6 +212,7 @@ ${table('Organisations par type', ['Type', 'Nombre', 'Liste'], byType, { multili
 <h2>Accès rapides</h2>
 <ul>
 <li><a href="/admin/rattachements">Rattachements à décider</a></li>
+<li><a href="/admin/besoins">Besoins d’achat à qualifier</a></li>
 <li><a href="/admin/organisations">Rechercher une organisation</a></li>
 ${admin ? html`<li><a href="/admin/personnes">Rechercher une personne</a></li>` : ''}
 <li><a href="/admin/journal">Journal des actions</a>${admin ? '' : ' (fiches et rattachements des structures de votre territoire)'}</li>

@@ -344,6 +344,28 @@ export const ACTION_LABEL: Record<string, string> = {
   'membership.removed': 'Membre retiré',
   'membership.left': 'Départ de l’organisation',
   'platform_admin.added': 'Administrateur de la plateforme ajouté',
+  'need.submitted': 'Besoin d’achat déposé',
+  'need.resubmitted': 'Besoin d’achat renvoyé après modifications',
+  'need.edited': 'Besoin d’achat modifié',
+  'need.attachment_added': 'Besoin d’achat : pièce jointe ajoutée',
+  'need.attachment_removed': 'Besoin d’achat : pièce jointe retirée',
+  'need.validated': 'Besoin d’achat validé',
+  'need.changes_requested': 'Besoin d’achat : modifications demandées',
+  'need.rejected': 'Besoin d’achat refusé',
+  'need.closed': 'Besoin d’achat clôturé',
+  'need.sending_started': 'Besoin d’achat : envoi commencé',
+  'need.reminded': 'Besoin d’achat : relance envoyée',
+  'need.outcome_given': 'Besoin d’achat : résultat indiqué',
+  'need.outcome_updated': 'Besoin d’achat : résultat modifié',
+  'need.answer.interested': 'Réponse à un besoin : intéressée',
+  'need.answer.not_interested': 'Réponse à un besoin : pas intéressée',
+  'need.answer.partners': 'Réponse à un besoin : cherche des partenaires',
+  'need.answer.questions': 'Réponse à un besoin : réponses aux questions',
+  'need.consortium.created': 'Groupement créé',
+  'need.consortium.invited': 'Groupement : invitation envoyée',
+  'need.consortium.accepted': 'Groupement : invitation acceptée',
+  'need.consortium.refused': 'Groupement : invitation refusée',
+  'need.consortium.member_removed': 'Groupement : membre retiré',
 };
 
 /** Families of actions, for the filter (claim.* and structure.* actions are named by their own modules). */
@@ -353,6 +375,7 @@ export const ACTION_FAMILY_LABEL: Record<string, string> = {
   'membership.*': 'Membres (toutes les actions)',
   'claim.*': 'Rattachements (toutes les actions)',
   'structure.*': 'Fiches de structures (toutes les actions)',
+  'need.*': 'Besoins d’achat (toutes les actions)',
 };
 
 const CLAIM_VERB: Record<string, string> = {
@@ -396,6 +419,7 @@ export const TARGET_TYPE_LABEL: Record<string, string> = {
   organisation: 'Organisation',
   structure: 'Structure',
   claim: 'Rattachement',
+  need: 'Besoin d’achat',
 };
 
 interface AuditRow {

@@ -1,7 +1,15 @@
-// Placeholder: the matching engine is being written (issue 4). Signature other modules code against.
+// Matching a need (or, later, a notice) with the directory: the entry point other modules use.
+// The rules and the ranking live in engine.ts, the weights in weights.ts (docs/adr/0009-matching.md).
 import type { Platform } from '../../core/platform.ts';
+import { match } from './engine.ts';
 import type { Match, MatchCriteria } from './model.ts';
 
-export async function matchNeed(_p: Platform, _criteria: MatchCriteria, _opts: { limit?: number; exclude?: string[] } = {}): Promise<{ total: number; items: Match[] }> {
-  return { total: 0, items: [] };
+/**
+ * The structures eligible for the criteria, best first (score desc, distance asc, name, id), with the
+ * reasons in French. `total` counts every eligible structure not excluded; `limit` cuts the list;
+ * `exclude` removes structure ids (those already contacted, for instance). Demo structures are included
+ * only when the platform runs with DEMO on.
+ */
+export async function matchNeed(p: Platform, criteria: MatchCriteria, opts: { limit?: number; exclude?: string[] } = {}): Promise<{ total: number; items: Match[] }> {
+  return match(p.db, criteria, { ...opts, includeDemo: p.config.demo });
 }
