@@ -29,6 +29,8 @@ import { needFollowRoutes } from './modules/needs/follow-routes.ts';
 import { needPostPages } from './modules/needs/post-pages.ts';
 import { needQualifyPages } from './modules/needs/qualify-pages.ts';
 import { needRoutes } from './modules/needs/routes.ts';
+import { noticePages } from './modules/notices/pages.ts';
+import { noticeRoutes } from './modules/notices/routes.ts';
 import { directoryRoutes } from './modules/directory/routes.ts';
 import { referentialRoutes } from './modules/referentials/routes.ts';
 import { territoryRoutes } from './modules/territories/routes.ts';
@@ -66,7 +68,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'API Passerelles',
-        description: 'La plateforme territoriale de l’inclusion dans l’emploi : annuaire des structures inclusives, référentiels, territoires.',
+        description: 'La plateforme territoriale de l’inclusion dans l’emploi : annuaire des structures inclusives, besoins d’achat, veille des marchés publics, référentiels, territoires.',
         version: '1.0.0',
       },
       servers: [{ url: platform.config.publicUrl }],
@@ -131,6 +133,8 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   await needAnswerRoutes(app, platform);
   await needFollowPages(app, platform);
   await needFollowRoutes(app, platform);
+  await noticePages(app, platform);
+  await noticeRoutes(app, platform);
   await uploadRoutes(app, platform);
   await devMailRoutes(app, platform);
   return app;

@@ -15,6 +15,10 @@ import { runReadyJobs } from './core/jobs.ts';
 import './core/mail.ts';
 import { openPlatform } from './core/platform.ts';
 import { addPlatformAdmin } from './modules/accounts/service.ts';
+import { classifyNotice } from './modules/notices/classify.ts';
+import { readNotices } from './modules/notices/formats/read.ts';
+import { NOTICE_FORMATS, type NoticeFormat } from './modules/notices/model.ts';
+import { type ImportReport as NoticeImportReport, importNotices } from './modules/notices/service.ts';
 
 const HELP = `passerelles — la plateforme territoriale de l'inclusion dans l'emploi
 
@@ -28,6 +32,10 @@ Usage :
   passerelles import structures --format F FICHIER   importe des structures (F : ${IMPORT_FORMATS.join(', ')})
         [--dry-run] [--accept-partial] [--json]
   passerelles export structures --format F [--out FICHIER]   exporte l'annuaire (F : ${EXPORT_FORMATS.join(', ')})
+  passerelles import notices --format F FICHIER|DOSSIER      importe des avis de marchés (F : ${NOTICE_FORMATS.join(', ')})
+        [--json]                                     (un avis déjà vu est mis à jour, jamais dupliqué)
+  passerelles classify notices --format F FICHIER|DOSSIER [--json]
+                                                     classe les avis sans les importer (un objet JSON par ligne avec --json)
 `;
 
 function flag(args: string[], name: string): boolean {
@@ -64,6 +72,47 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
     if (done >= total) stream.write('\n');
   };
+}
+
+/** A running count on a terminal (streamed files have no total), nothing in a file or a pipe. */
+export function progressCounter(label: string, stream: NodeJS.WriteStream = process.stderr) {
+  if (!stream.isTTY) return (_n: number, _done?: boolean) => {};
+  return (n: number, done = false) => stream.write(`\r${label} lus : ${n}${done ? '\n' : ''}`);
+}
+
+export function formatNoticeReport(r: NoticeImportReport): string {
+  const lines = [
+    'Import des avis terminé.',
+    `  enregistrements lus : ${r.read}`,
+    `  créés               : ${r.inserted}`,
+    `  mis à jour          : ${r.updated}`,
+    `  inchangés           : ${r.unchanged}`,
+    `  rejetés             : ${r.rejected.length}`,
+  ];
+  for (const x of r.rejected) lines.push(`    ${x.position} : ${x.message} [${x.code}]`);
+  return lines.join('\n');
+}
+
+/** Prints the classification of every notice, without a database; unreadable records go to stderr. */
+async function classifyCommand(format: NoticeFormat, file: string, json: boolean): Promise<number> {
+  let read = 0;
+  let rejected = 0;
+  for await (const item of readNotices(format, file)) {
+    read++;
+    if (!item.ok) {
+      rejected++;
+      process.stderr.write(`${item.position} : ${item.message} [${item.code}]\n`);
+      continue;
+    }
+    const c = classifyNotice(item.notice);
+    if (json) {
+      if (!process.stdout.write(`${JSON.stringify(c)}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    } else {
+      const flags = [c.reserved.length ? `réservé (${c.reserved.join(', ')})` : '', c.socialClause ? 'clause sociale' : '', c.socialCriterion ? 'critère social' : '', c.environmental ? 'environnement' : '', c.insertionHours ? `${c.insertionHours} h d’insertion` : ''].filter(Boolean);
+      process.stdout.write(`${c.source} ${c.id} : ${flags.join(' · ') || 'rien de social ni d’environnemental'} — ${item.notice.title}\n`);
+    }
+  }
+  return read > 0 && rejected === read ? 1 : 0;
 }
 
 export function formatReport(r: ImportReport): string {
@@ -150,6 +199,20 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`${n} structures exportées dans ${out}.`);
     }
     return 0;
+  }
+  if ((cmd === 'import' || cmd === 'classify') && sub === 'notices') {
+    const format = option(rest, '--format') as NoticeFormat | undefined;
+    const json = flag(rest, '--json');
+    const file = rest[0];
+    if (!format || !NOTICE_FORMATS.includes(format)) throw new AppError('UNKNOWN_FORMAT', `Format attendu : --format ${NOTICE_FORMATS.join('|')}.`);
+    if (!file) throw new AppError('MISSING_FILE', 'Indiquez le fichier ou le dossier des avis.');
+    if (!fs.existsSync(file)) throw new AppError('FILE_NOT_FOUND', `Fichier introuvable : ${file}.`);
+    if (cmd === 'classify') return classifyCommand(format, file, json);
+    const counter = progressCounter('Avis');
+    const report = await withDb((db) => importNotices(db, readNotices(format, file), { onProgress: (r) => counter(r.read) }));
+    counter(report.read, true);
+    console.log(json ? JSON.stringify(report, null, 2) : formatNoticeReport(report));
+    return report.read > 0 && report.rejected.length === report.read ? 1 : 0;
   }
   process.stderr.write(`Commande inconnue : ${args.join(' ')}\n\n${HELP}`);
   return 2;

@@ -1,6 +1,7 @@
 // The authorisation matrix: every route of the application, called by each kind of actor, is allowed or
 // refused as the rules say. A route added without a line here makes this test fail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign, signingKey } from '../src/core/signing.ts';
 import { sha256 } from '../src/core/tokens.ts';
 import { importStructures } from '../src/modules/directory/service.ts';
 import { addMember, createOrganisation, createPerson, type Session, signIn, TEST_PASSWORD } from './helpers/accounts.ts';
@@ -38,6 +39,11 @@ interface Fixture {
   attachmentId: string;
   /** A groupement for the sent need, led by another structure, that invited the structure. */
   consortiumId: string;
+  /** A public notice (tender watch). */
+  noticeId: number;
+  /** A saved search made by a colleague for the structure's organisation, and its unsubscribe token. */
+  searchId: string;
+  unsubscribeToken: string;
   /** A person who can sign in with TEST_PASSWORD. */
   knownEmail: string;
   sessions: Record<Exclude<Role, 'anonymous'>, Session>;
@@ -209,6 +215,30 @@ const MATRIX: Record<string, Rule> = {
   'GET /besoins/:id/resultat': { call: (f) => ({ url: `/besoins/${f.sentNeed}/resultat` }), allowed: ['buyer'] },
   'POST /besoins/:id/resultat': { call: (f) => ({ url: `/besoins/${f.sentNeed}/resultat`, form: { attribue: 'no' } }), allowed: ['buyer'] },
   'POST /api/v1/needs/:id/outcome': { call: (f) => ({ url: `/api/v1/needs/${f.sentNeed}/outcome`, json: { awarded: 'no' } }), allowed: ['buyer'] },
+
+  // Tender watch: notices are public; a saved search is its author's and its organisation's (members
+  // read it, the author and the organisation's administrators change it), the platform team sees all.
+  'GET /appels-d-offres': { call: () => ({ url: '/appels-d-offres?reserve=handicap' }), allowed: EVERYONE },
+  'GET /appels-d-offres/:id': { call: (f) => ({ url: `/appels-d-offres/${f.noticeId}` }), allowed: EVERYONE },
+  'GET /api/v1/notices': { call: () => ({ url: '/api/v1/notices?socialClause=true' }), allowed: EVERYONE },
+  'GET /api/v1/notices/:id': { call: (f) => ({ url: `/api/v1/notices/${f.noticeId}` }), allowed: EVERYONE },
+  'GET /api/v1/notices/:id/classification': { call: (f) => ({ url: `/api/v1/notices/${f.noticeId}/classification` }), allowed: EVERYONE },
+  'GET /api/v1/notices/:id/raw': { call: (f) => ({ url: `/api/v1/notices/${f.noticeId}/raw` }), allowed: EVERYONE },
+  'GET /api/v1/notices/:id/matches': { call: (f) => ({ url: `/api/v1/notices/${f.noticeId}/matches` }), allowed: EVERYONE },
+  'GET /api/v1/awards': { call: () => ({ url: `/api/v1/awards?siret=${siret(9001)}` }), allowed: EVERYONE },
+  'GET /veilles': { call: () => ({ url: '/veilles' }), allowed: SIGNED_IN },
+  'POST /veilles': { call: () => ({ url: '/veilles', form: { filtres: 'clause=on', name: 'Clauses sociales' } }), allowed: SIGNED_IN },
+  'GET /veilles/:id': { call: (f) => ({ url: `/veilles/${f.searchId}` }), allowed: ['member', 'admin', 'platformAdmin'] },
+  'POST /veilles/:id': { call: (f) => ({ url: `/veilles/${f.searchId}`, form: { name: 'Renommée', digest: 'on' } }), allowed: MANAGERS },
+  'POST /veilles/:id/suppression': { call: (f) => ({ url: `/veilles/${f.searchId}/suppression`, form: {} }), allowed: MANAGERS },
+  // The unsubscribe link: the signed token is the credential.
+  'GET /veilles/:id/desabonnement': { call: (f) => ({ url: `/veilles/${f.searchId}/desabonnement?jeton=${encodeURIComponent(f.unsubscribeToken)}` }), allowed: EVERYONE },
+  'POST /veilles/:id/desabonnement': { call: (f) => ({ url: `/veilles/${f.searchId}/desabonnement`, form: { jeton: f.unsubscribeToken } }), allowed: EVERYONE },
+  'GET /api/v1/notice-searches': { call: () => ({ url: '/api/v1/notice-searches' }), allowed: SIGNED_IN },
+  'POST /api/v1/notice-searches': { call: () => ({ url: '/api/v1/notice-searches', json: { name: 'Réservés', filters: { reserved: ['any'] } } }), allowed: SIGNED_IN },
+  'GET /api/v1/notice-searches/:id': { call: (f) => ({ url: `/api/v1/notice-searches/${f.searchId}` }), allowed: ['member', 'admin', 'platformAdmin'] },
+  'PATCH /api/v1/notice-searches/:id': { call: (f) => ({ url: `/api/v1/notice-searches/${f.searchId}`, json: { name: 'Renommée' } }), allowed: MANAGERS },
+  'DELETE /api/v1/notice-searches/:id': { call: (f) => ({ url: `/api/v1/notice-searches/${f.searchId}` }), allowed: MANAGERS },
 };
 
 let t: TestApp;
@@ -265,6 +295,13 @@ async function fixture(): Promise<Fixture> {
   await db.query(`INSERT INTO need_recipients (need_id, structure_id, score, sent_at, interested_at) VALUES ($1, $2, 70, now() - interval '3 days', now())`, [sentNeed, lead]);
   const consortiumId = ((await db.one<{ id: string }>(`INSERT INTO consortia (need_id, lead_structure_id) VALUES ($1, $2) RETURNING id`, [sentNeed, lead])) as { id: string }).id;
   await db.query(`INSERT INTO consortium_members (consortium_id, need_id, structure_id, role, status) VALUES ($1, $2, $3, 'lead', 'accepted'), ($1, $2, $4, 'member', 'invited')`, [consortiumId, sentNeed, lead, s.id]);
+  const noticeId = Number(((await db.one<{ id: number }>(
+    `INSERT INTO notices (source, source_id, title, nature, departements, reserved, classification, raw, content_hash, words)
+     VALUES ('boamp', $1, 'Nettoyage des locaux', 'contract', '{59}', '{handicap}', '{"source":"boamp","id":"x","reserved":["handicap"],"socialClause":false,"socialCriterion":false,"environmental":false,"insertionHours":null,"findings":[],"lots":[]}', '{}', 'x', to_tsvector('fr_unaccent', 'Nettoyage des locaux')) RETURNING id`,
+    [`26-M${n}`],
+  )) as { id: number }).id);
+  const searchId = ((await db.one<{ id: string }>(`INSERT INTO notice_searches (person_id, organisation_id, name, filters) VALUES ($1, $2, 'Veille de la structure', '{"socialClause":true}') RETURNING id`, [colleague.id, structureOrg])) as { id: string }).id;
+  const unsubscribeToken = sign(await signingKey(db), 'notice-search-unsubscribe', searchId, new Date(Date.now() + 86_400_000));
   const claimant = await createPerson(db);
   const claim = (await db.one<{ id: string }>(`INSERT INTO claims (structure_id, person_id, status, message) VALUES ($1, $2, 'pending', 'Bonjour') RETURNING id`, [s.id, claimant.id])) as { id: string };
   const token = (await db.one<{ id: string }>(
@@ -283,6 +320,9 @@ async function fixture(): Promise<Fixture> {
     submittedNeed,
     attachmentId,
     consortiumId,
+    noticeId,
+    searchId,
+    unsubscribeToken,
     knownEmail: other.email,
     sessions: {
       otherOrgMember: await signIn(db, other.id),

@@ -42,6 +42,12 @@ export interface Config {
   devMails: boolean;
   /** Who may read /dev/mails when it exists: this machine only ('local', the default) or anyone (DEV_MAILS=on). */
   devMailsFrom: 'local' | 'anyone';
+  /** Tender watch: an address to fetch notices from on a schedule (nothing is fetched without it). */
+  noticesFetchUrl: string | null;
+  /** Format of what that address serves: boamp, boamp-xml, eforms or decp. */
+  noticesFetchFormat: string;
+  /** Hours between two fetches. */
+  noticesFetchHours: number;
 }
 
 /** TRUST_PROXY: off (default), a number of proxies in front, or their addresses ("10.0.0.0/8,127.0.0.1"). */
@@ -88,5 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobsPollMs: Math.max(10, Number(env.JOBS_POLL_MS) || 1000),
     devMails: devMailsEnabled(env, port),
     devMailsFrom: (env.DEV_MAILS ?? '').toLowerCase() === 'on' ? 'anyone' : 'local',
+    noticesFetchUrl: env.NOTICES_FETCH_URL?.trim() || null,
+    noticesFetchFormat: (env.NOTICES_FETCH_FORMAT ?? 'boamp').trim(),
+    noticesFetchHours: Math.max(1, Number(env.NOTICES_FETCH_HOURS) || 24),
   };
 }

@@ -7,7 +7,7 @@ import { canUseBackOffice } from '../modules/accounts/policy.ts';
 export const SITE_NAME = 'Passerelles';
 export const SITE_TAGLINE = 'La plateforme territoriale de l’inclusion dans l’emploi';
 
-export type Section = 'home' | 'directory' | 'needs' | 'account' | 'admin' | null;
+export type Section = 'home' | 'directory' | 'needs' | 'notices' | 'account' | 'admin' | null;
 
 interface NavEntry {
   label: string;
@@ -15,11 +15,12 @@ interface NavEntry {
   section: Section;
 }
 
-// Main navigation. Next entry, when its pages exist: « Veille des marchés ».
+// Main navigation.
 const NAV: NavEntry[] = [
   { label: 'Accueil', href: '/', section: 'home' },
   { label: 'Annuaire', href: '/structures', section: 'directory' },
   { label: 'Besoins d’achat', href: '/besoins', section: 'needs' },
+  { label: 'Veille des marchés', href: '/appels-d-offres', section: 'notices' },
 ];
 
 export interface Crumb {

@@ -12,7 +12,17 @@ import { layout } from './layout.ts';
 import { dataScript, mapData } from './map.ts';
 
 /** A profile, with what the page shows beyond the API: the logo and the date of the structure's last edit. */
-export type ProfileStructure = Structure & { logoPath?: string | null; editedAt?: string | null };
+/** A public contract the structure won (DECP records and award notices, by SIRET). */
+export interface ProfileAward {
+  noticeId: number;
+  title: string;
+  buyerName: string | null;
+  amount: number | null;
+  awardedOn: string | null;
+  lot: string | null;
+}
+
+export type ProfileStructure = Structure & { logoPath?: string | null; editedAt?: string | null; awards?: { total: number; items: ProfileAward[] } };
 
 export function profilePage(config: Config, s: ProfileStructure, refs: Referentials): string {
   const hasMap = s.lat != null && s.lon != null;
@@ -41,6 +51,7 @@ ${capacitySection(s)}
 ${labelsSection(s)}
 ${listSection('references', 'Références clients', s.clientReferences)}
 ${listSection('reseaux', 'Réseaux', s.networks.map((n) => n.name))}
+${awardsSection(s.awards)}
 ${identitySection(s)}
 ${sourceSection(s)}
 </div>
@@ -135,6 +146,19 @@ function labelsSection(s: Structure): Html {
 ${s.labels.length ? html`<h3 class="fr-h6 fr-mb-1w">Labels</h3><ul class="fr-tags-group fr-mb-2w">${s.labels.map((l) => html`<li><p class="fr-tag">${l.name}</p></li>`)}</ul>` : ''}
 ${commitmentList('Engagements sociaux', social)}
 ${commitmentList('Engagements environnementaux', environmental)}
+</section>`;
+}
+
+const EUROS = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });
+
+function awardsSection(awards: ProfileStructure['awards']): Html {
+  if (!awards || awards.total === 0) return html``;
+  return html`<section class="fr-mb-5w" aria-labelledby="marches">
+<h2 id="marches" class="fr-h4">Marchés publics remportés</h2>
+<p class="fr-text--sm">D’après les données essentielles de la commande publique et les avis d’attribution publiés, par le SIRET des titulaires${awards.total > awards.items.length ? ` (${awards.items.length} plus récents sur ${awards.total})` : ''}.</p>
+<ul>${awards.items.map(
+    (a) => html`<li><a href="/appels-d-offres/${a.noticeId}">${a.title}</a>${a.lot ? ` (lot ${a.lot})` : ''}${a.buyerName ? ` – ${a.buyerName}` : ''}${a.amount !== null ? ` – ${EUROS.format(a.amount)} HT` : ''}${a.awardedOn ? ` – ${a.awardedOn.split('-').reverse().join('/')}` : ''}</li>`,
+  )}</ul>
 </section>`;
 }
 

@@ -7,6 +7,7 @@ import { getStructure } from '../modules/directory/service.ts';
 import { getReferentials } from '../modules/referentials/service.ts';
 import { homePage } from './home.ts';
 import { profilePage } from './profile.ts';
+import { awardsOfSiret } from '../modules/notices/service.ts';
 import { resultsPage } from './results.ts';
 import { accessibilityPage, errorHtml, legalPage } from './static-pages.ts';
 
@@ -24,7 +25,8 @@ export async function webRoutes(app: FastifyInstance, p: Platform) {
     const slug = req.params.slug;
     const s = slug.length <= 200 ? await getStructure(p.db, { slug }) : null;
     if (!s) throw notFound('Aucune structure ne correspond à cette adresse. Elle a peut-être été retirée de l’annuaire.');
-    return sendHtml(reply, profilePage(p.config, s, await getReferentials(p.db)));
+    const awards = await awardsOfSiret(p.db, s.siret, 10);
+    return sendHtml(reply, profilePage(p.config, { ...s, awards }, await getReferentials(p.db)));
   });
   app.get('/accessibilite', pub, async (_req, reply) => sendHtml(reply, accessibilityPage(p.config)));
   app.get('/mentions-legales', pub, async (_req, reply) => sendHtml(reply, legalPage(p.config)));
