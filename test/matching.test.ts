@@ -444,7 +444,7 @@ describe('reasons in French', () => {
     { label: 'own commune beyond a small radius', who: 'evLocatedRadius', c: { sectors: [EV] }, reason: 'Activité Création et entretien des espaces verts, prestation de service, intervient dans un rayon de 1 km autour de son adresse, dans la commune du lieu (Lille)' },
     { label: 'listed département, need in a département', who: 'evDep', c: { sectors: [EV], place: { kind: 'territories', keys: ['D59'] } }, reason: 'Activité Création et entretien des espaces verts, prestation de service, intervient sur Nord (59)' },
     { label: 'listed commune inside the need’s département', who: 'evOtherCommune', c: { sectors: [EV], place: { kind: 'territories', keys: ['D59'] } }, reason: 'Activité Création et entretien des espaces verts, prestation de service, intervient sur Roubaix (59)' },
-    { label: 'address in the need’s territory', who: 'evLocatedRadius', c: { sectors: [EV], place: { kind: 'territories', keys: ['D59'] } }, reason: 'Adresse dans le territoire du besoin : Nord (59)' },
+    { label: 'address in the need’s territory', who: 'evLocatedRadius', c: { sectors: [EV], place: { kind: 'territories', keys: ['D59'] } }, reason: 'Adresse dans le lieu d’exécution : Nord (59)' },
   ])('$label', async ({ who, c, reason }) => {
     const { items } = await matchNeed(platform, criteria(c));
     const m = items.find((i) => i.name === F[who].name);

@@ -420,7 +420,7 @@ function toMatch(h: Hit, c: MatchCriteria, place: Resolved, facts: MatchingFacts
     if (c.socialClause) out.push(`${kindName} : peut porter la clause sociale d’insertion`);
     if (c.kinds.length && !c.reservation && !c.socialClause) out.push(`${kindName} : type de structure demandé`);
     out.push(activityReason(h, c, place, refs, territories));
-    if (place.kind === 'territories' && h.locatedIn >= 0) out.push(`Adresse dans le territoire du besoin : ${place.parts[h.locatedIn].label}`);
+    if (place.kind === 'territories' && h.locatedIn >= 0) out.push(`Adresse dans le lieu d’exécution : ${place.parts[h.locatedIn].label}`);
     out.push(...facts.structureReasons[i]);
     return out;
   };

@@ -12,7 +12,7 @@ import { formatDate, formatNumber } from '../../web/format.ts';
 import { type Crumb, layout } from '../../web/layout.ts';
 import { resolveCommune } from '../../web/search-state.ts';
 import { clientIp, csrfToken } from '../accounts/http.ts';
-import type { Actor } from '../accounts/model.ts';
+import { type Actor, ANONYMOUS } from '../accounts/model.ts';
 import { KIND_CODES, SERVICE_TYPE_CODES, type KindCode, type ServiceTypeCode } from '../directory/model.ts';
 import type { Match } from '../matching/model.ts';
 import { RESERVATION_LABEL, RESERVATIONS, type Reservation } from '../matching/model.ts';
@@ -50,6 +50,7 @@ import {
   saveNeed,
   submitNeed,
   suggestSectors,
+  emptyInput,
 } from './service.ts';
 
 type Body = Record<string, string | string[] | UploadedFile | UploadedFile[] | undefined>;
@@ -940,30 +941,5 @@ export async function needPostPages(app: FastifyInstance, p: Platform): Promise<
   });
 }
 
-function blank(): NeedInput {
-  return {
-    kind: '' as never,
-    title: '',
-    description: '',
-    placeKind: null as never,
-    placeCommune: null,
-    placeKeys: [],
-    answerDeadline: null,
-    startDate: null,
-    amountMin: null,
-    amountMax: null,
-    serviceTypes: [],
-    sectors: [],
-    structureKinds: [],
-    reservation: null,
-    socialClause: false,
-    insertionHours: null,
-    socialCriterion: false,
-    environmentalRequirements: '',
-    questions: [],
-    contactName: '',
-    contactEmail: '',
-    contactPhone: '',
-    buyerName: '',
-  };
-}
+/** The empty first step: nothing prefilled (the step-1 form asks for the contact later). */
+const blank = (): NeedInput => emptyInput(ANONYMOUS, null);

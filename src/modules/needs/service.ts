@@ -481,7 +481,8 @@ export async function createAndSubmit(p: Platform, actor: Actor, raw: Record<str
   return (await findNeed(p.db, id)) as Need;
 }
 
-function emptyInput(actor: Actor, org: { name: string } | null): NeedInput {
+/** A need with nothing filled in yet, contact prefilled from the signed-in person and organisation. */
+export function emptyInput(actor: Actor, org: { name: string } | null): NeedInput {
   return {
     kind: '' as never,
     title: '',

@@ -5,6 +5,11 @@
 // - `notice.fieldFindings`, read by the format readers from structured fields, taken as they are;
 // - `textFindings(text)` for every `notice.texts` entry: French rules (text-rules.ts) run on each sentence.
 //
+// Speed: most sentences of a notice hold none of the words any rule needs (text-rules.ts RULE_STEMS). The
+// stems are expanded to literal strings once and looked for in the normalised bytes of each text, then of
+// each sentence of a text that holds one; only those sentences go through the rules, and within them a
+// group of rules runs only when its words are there (GROUP_NEEDS, NOISE_NEEDS).
+//
 // Decisions (see also text-rules.ts):
 // - Text rules work per sentence; negation ("non", "pas de", "aucune", "sans", "ni", "Néant" answers,
 //   "ne s'applique pas") is looked for in the clause of the sentence that holds the match only.
@@ -56,23 +61,232 @@ function normalizeChar(c: string): string {
   return n;
 }
 
+/** What each ASCII character becomes (the common case, without a map lookup). */
+const ASCII_CHARS: string[] = Array.from({ length: 128 }, (_, code) => normalizeChar(String.fromCharCode(code)));
+
+const normalizedChar = (input: string, i: number): string => {
+  const code = input.charCodeAt(i);
+  return code < 128 ? ASCII_CHARS[code] : normalizeChar(input[i]);
+};
+
 /** Lower case, no accents, one kind of apostrophe, quote and dash, single plain spaces; with the index map. */
 export function normalizeText(input: string): NormalizedText {
-  const chars: string[] = [];
+  let text = '';
   const map: number[] = [];
+  let afterSpace = true; // a space at the start is dropped
   for (let i = 0; i < input.length; i++) {
-    for (const ch of normalizeChar(input[i])) {
-      if (ch === ' ' && (chars.length === 0 || chars[chars.length - 1] === ' ')) continue;
-      chars.push(ch);
+    const n = normalizedChar(input, i);
+    if (n.length === 1) {
+      if (n === ' ') {
+        if (afterSpace) continue;
+        afterSpace = true;
+      } else afterSpace = false;
+      text += n;
+      map.push(i);
+      continue;
+    }
+    for (const ch of n) {
+      if (ch === ' ') {
+        if (afterSpace) continue;
+        afterSpace = true;
+      } else afterSpace = false;
+      text += ch;
       map.push(i);
     }
   }
-  if (chars[chars.length - 1] === ' ') {
-    chars.pop();
+  if (text.endsWith(' ')) {
+    text = text.slice(0, -1);
     map.pop();
   }
   map.push(input.length);
-  return { text: chars.join(''), map };
+  return { text, map };
+}
+
+
+// ---------------------------------------------------------------------------------------------------
+// Prefilter: RULE_STEMS (text-rules.ts) as literal strings, looked for in the normalised text as bytes
+
+/**
+ * The normalised form of each UTF-16 unit (normalizeChar), as at most 3 bytes: characters beyond Latin-1
+ * become 0x01, which no stem holds and which, like them, is not a word character for \b. Filled on demand.
+ */
+const FOLD_LENGTH = new Uint8Array(65536).fill(255);
+const FOLD_BYTES = new Uint8Array(65536 * 3);
+
+function foldOf(code: number): number {
+  let length = FOLD_LENGTH[code];
+  if (length !== 255) return length;
+  const n = normalizeChar(String.fromCharCode(code));
+  length = Math.min(3, n.length);
+  for (let k = 0; k < length; k++) FOLD_BYTES[code * 3 + k] = n.charCodeAt(k) < 256 ? n.charCodeAt(k) : 1;
+  FOLD_LENGTH[code] = length;
+  return length;
+}
+for (let code = 0; code < 128; code++) foldOf(code);
+
+/** The byte of a unit that normalises to exactly one byte, else 0xFFFF (the common case, read first). */
+const FOLD_ONE = new Uint16Array(65536).fill(0xffff);
+for (let code = 0; code < 128; code++) if (FOLD_LENGTH[code] === 1) FOLD_ONE[code] = FOLD_BYTES[code * 3];
+
+let foldBuffer = new Uint8Array(1 << 16);
+
+/** The bytes of normalizeText(input).text (a trailing space kept), in foldBuffer; their number. */
+function fold(input: string): number {
+  if (foldBuffer.length < input.length * 3) foldBuffer = new Uint8Array(input.length * 3 + 1024);
+  const out = foldBuffer;
+  let n = 0;
+  let afterSpace = true;
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    const one = FOLD_ONE[code];
+    if (one !== 0xffff) {
+      if (one === 0x20) {
+        if (afterSpace) continue;
+        afterSpace = true;
+      } else afterSpace = false;
+      out[n++] = one;
+      continue;
+    }
+    const length = FOLD_LENGTH[code] !== 255 ? FOLD_LENGTH[code] : foldOf(code);
+    if (length === 1) FOLD_ONE[code] = FOLD_BYTES[code * 3];
+    for (let k = 0; k < length; k++) {
+      const b = FOLD_BYTES[code * 3 + k];
+      if (b === 0x20) {
+        if (afterSpace) continue;
+        afterSpace = true;
+      } else afterSpace = false;
+      out[n++] = b;
+    }
+  }
+  return n;
+}
+
+/** One literal form of a stem, with what its ends require. */
+interface StemForm {
+  bytes: number[];
+  /** A lookbehind, lookahead or \b at either end, checked on the normalised text at the match. */
+  before: RegExp | null;
+  after: RegExp | null;
+}
+
+type StemToken = { lit: string } | { look: 'before' | 'after' | 'boundary'; source: string };
+
+/**
+ * Every literal form of a pattern of RULE_STEMS: literals, (?:…|…) groups, "?" and, at either end of a
+ * form only, \b and lookarounds. Anything else is an error at start-up.
+ */
+function stemForms(source: string): StemForm[] {
+  let i = 0;
+  const alternation = (): StemToken[][] => {
+    const forms: StemToken[][] = [];
+    let current: StemToken[][] = [[]];
+    while (i < source.length && source[i] !== ')') {
+      if (source[i] === '|') {
+        forms.push(...current);
+        current = [[]];
+        i++;
+        continue;
+      }
+      let atom: StemToken[][];
+      if (source.startsWith('(?:', i)) {
+        i += 3;
+        atom = alternation();
+        i++;
+      } else if (source.startsWith('(?<!', i) || source.startsWith('(?!', i)) {
+        const look = source[i + 2] === '<' ? 'before' : 'after';
+        const from = i;
+        i += look === 'before' ? 4 : 3;
+        alternation();
+        i++;
+        atom = [[{ look, source: source.slice(from, i) }]];
+      } else if (source[i] === '\\') {
+        const c = source[i + 1];
+        i += 2;
+        atom = c === 'b' ? [[{ look: 'boundary', source: String.raw`\b` }]] : [[{ lit: c }]];
+      } else if (/[a-z0-9' -]/.test(source[i])) {
+        atom = [[{ lit: source[i] }]];
+        i++;
+      } else throw new Error(`stemForms: ${source[i]} at ${i} is not supported`);
+      if (source[i] === '?') {
+        atom = [[], ...atom];
+        i++;
+      }
+      current = current.flatMap((head) => atom.map((tail) => [...head, ...tail]));
+    }
+    forms.push(...current);
+    return forms;
+  };
+  const forms = alternation();
+  if (i !== source.length) throw new Error('stemForms: unbalanced');
+  return forms.map((tokens) => {
+    let start = 0;
+    let end = tokens.length;
+    const before: string[] = [];
+    const after: string[] = [];
+    const look = (t: StemToken, side: 'before' | 'after') => 'look' in t && (t.look === side || t.look === 'boundary');
+    while (start < end && look(tokens[start], 'before')) before.push((tokens[start++] as { source: string }).source);
+    while (end > start && look(tokens[end - 1], 'after')) after.unshift((tokens[--end] as { source: string }).source);
+    const middle = tokens.slice(start, end);
+    if (middle.some((t) => 'look' in t) || middle.length < 2) throw new Error(`stemForms: ${source}`);
+    const text = middle.map((t) => (t as { lit: string }).lit).join('');
+    // \b and lookbehinds hold at the start of the match, \b and lookaheads at its end (tested on the text there).
+    return {
+      bytes: [...text].map((c) => c.charCodeAt(0)),
+      before: before.length ? new RegExp(before.join(''), 'y') : null,
+      after: after.length ? new RegExp(after.join(''), 'y') : null,
+    };
+  });
+}
+
+/** Finds whether any form of a stems pattern occurs in folded text, by the first two bytes of each form. */
+class StemMatcher {
+  private readonly first = new Int32Array(65536);
+  private readonly buckets: StemForm[][] = [];
+
+  constructor(pattern: RegExp) {
+    for (const form of stemForms(pattern.source)) {
+      const key = (form.bytes[0] << 8) | form.bytes[1];
+      if (!this.first[key]) this.first[key] = this.buckets.push([]);
+      this.buckets[this.first[key] - 1].push(form);
+    }
+  }
+
+  test(length: number): boolean {
+    const b = foldBuffer;
+    let text: string | null = null;
+    for (let i = 0; i + 1 < length; i++) {
+      const bucket = this.first[(b[i] << 8) | b[i + 1]];
+      if (bucket === 0) continue;
+      for (const form of this.buckets[bucket - 1]) {
+        const bytes = form.bytes;
+        if (i + bytes.length > length) continue;
+        let k = 2;
+        while (k < bytes.length && b[i + k] === bytes[k]) k++;
+        if (k < bytes.length) continue;
+        if (form.before || form.after) {
+          text ??= Buffer.from(b.buffer, b.byteOffset, length).toString('latin1');
+          if (form.before) {
+            form.before.lastIndex = i;
+            if (!form.before.test(text)) continue;
+          }
+          if (form.after) {
+            form.after.lastIndex = i + bytes.length;
+            if (!form.after.test(text)) continue;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+const RULE_STEM_MATCHER = new StemMatcher(rules.RULE_STEMS);
+const CRITERION_STEM_MATCHER = new StemMatcher(rules.CRITERION_TEXT_STEMS);
+
+/** Can a rule match in this text (criterion text or not)? RULE_STEMS on its normalised form. */
+function mayMatch(text: string, criterionText: boolean): boolean {
+  return (criterionText ? CRITERION_STEM_MATCHER : RULE_STEM_MATCHER).test(fold(text));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -300,7 +514,8 @@ function articleMeaning(letter: string | undefined, chapter: string, article: st
 function citationsOf(norm: string): Citation[] {
   const found: Citation[] = [];
   let consumed = 0;
-  for (const m of norm.matchAll(g(rules.ARTICLE_CITATION))) {
+  const citations = rules.GROUP_NEEDS.citations.test(norm) ? norm.matchAll(g(rules.ARTICLE_CITATION)) : [];
+  for (const m of citations) {
     const [, letter, chapter, article, sub] = m;
     const start = m.index;
     if (start < consumed) continue; // already read as the continuation of a list
@@ -329,6 +544,7 @@ function citationsOf(norm: string): Citation[] {
     }
     consumed = end;
   }
+  if (!rules.GROUP_NEEDS.oldArticles.test(norm)) return found;
   const covered: Span[] = found.map((c) => ({ start: c.start, end: c.end }));
   for (const rule of rules.OLD_ARTICLES) {
     for (const m of norm.matchAll(g(rule.pattern))) {
@@ -343,7 +559,10 @@ function citationsOf(norm: string): Citation[] {
 
 function contextOf(norm: string, criterionText: boolean): { ctx: SentenceContext; citations: Citation[] } {
   let masked = norm;
-  for (const re of rules.NOISE) for (const m of masked.matchAll(g(re))) masked = blank(masked, m.index, m.index + m[0].length);
+  rules.NOISE.forEach((re, i) => {
+    if (!rules.NOISE_NEEDS[i].test(masked)) return;
+    for (const m of masked.matchAll(g(re))) masked = blank(masked, m.index, m.index + m[0].length);
+  });
   const citations = citationsOf(norm);
   const lotRefs = lotRefsOf(norm);
   let numbers = masked;
@@ -397,6 +616,7 @@ function reservationHits(ctx: SentenceContext): Hit[] {
   const hits: Hit[] = [];
   const taken: Span[] = [];
   const { norm } = ctx;
+  if (!rules.GROUP_NEEDS.reservation.test(norm)) return hits;
   for (const trigger of rules.RESERVATION_TRIGGERS) {
     for (const m of norm.matchAll(g(trigger.pattern))) {
       const start = m.index;
@@ -437,9 +657,16 @@ function phraseHits(ctx: SentenceContext): Hit[] {
   // A clause holding an explicit award criterion ("critère social : heures d'insertion proposées") makes the
   // other wording of the same topic in it part of the criterion.
   const criterionClauses = new Set<string>();
-  const matches = rules.PHRASE_RULES.flatMap((rule) =>
-    rule.needs && !rule.needs.test(ctx.masked) ? [] : [...ctx.masked.matchAll(g(rule.pattern))].map((m) => ({ rule, start: m.index, end: m.index + m[0].length })),
-  );
+  const possible = { social: rules.GROUP_NEEDS.socialPhrases.test(ctx.masked), environmental: rules.GROUP_NEEDS.environmentalPhrases.test(ctx.masked) };
+  const matches: { rule: rules.PhraseRule; start: number; end: number }[] = [];
+  for (const rule of rules.PHRASE_RULES) {
+    if (!possible[rule.topic] || (rule.needs && !rule.needs.test(ctx.masked))) continue;
+    const re = g(rule.pattern);
+    for (let m = re.exec(ctx.masked); m; m = re.exec(ctx.masked)) {
+      matches.push({ rule, start: m.index, end: m.index + m[0].length });
+      if (m[0] === '') re.lastIndex++;
+    }
+  }
   const kept = matches.filter((m) => {
     if (negated(ctx, m.start, m.end)) {
       markNegated(ctx, m.start, m.rule.topic);
@@ -523,9 +750,8 @@ const EXCERPT_MAX = 300;
 
 const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
 
-/** The sentence, or when longer than EXCERPT_MAX, the part of it around the match (cut at spaces, marked with "…"). */
-function excerptOf(sentence: string, from: number, to: number): string {
-  const whole = collapse(sentence);
+/** The sentence, or when longer than EXCERPT_MAX, the part of it around the match (cut at spaces, marked with "…"). `whole`: the sentence collapsed. */
+function excerptOf(sentence: string, from: number, to: number, whole = collapse(sentence)): string {
   if (whole.length <= EXCERPT_MAX) return whole;
   const room = Math.max(0, EXCERPT_MAX - (to - from));
   let a = Math.max(0, from - Math.floor(room / 2));
@@ -542,8 +768,17 @@ function excerptOf(sentence: string, from: number, to: number): string {
   return `${a > 0 ? '…' : ''}${collapse(sentence.slice(a, b))}${b < sentence.length ? '…' : ''}`;
 }
 
+/** Paths repeat from one notice to the next: the answer is kept. */
+const criterionPaths = new Map<string, boolean>();
+
 function isCriterionText(path: string): boolean {
-  return rules.CRITERION_PATH.test(path) && !rules.NOT_CRITERION_PATH.test(path);
+  let criterion = criterionPaths.get(path);
+  if (criterion === undefined) {
+    criterion = rules.CRITERION_PATH.test(path) && !rules.NOT_CRITERION_PATH.test(path);
+    if (criterionPaths.size > 10_000) criterionPaths.clear();
+    criterionPaths.set(path, criterion);
+  }
+  return criterion;
 }
 
 /**
@@ -554,13 +789,17 @@ function isCriterionText(path: string): boolean {
 export function textFindings(text: NoticeText): Finding[] {
   const findings: Finding[] = [];
   const criterionText = isCriterionText(text.path);
+  // Every rule needs one of the prefilter's fragments in its sentence: a text, then a sentence, without any gives nothing.
+  if (!mayMatch(text.text, criterionText)) return findings;
   for (const sentence of splitSentences(text.text)) {
+    if (!mayMatch(sentence, criterionText)) continue;
     const { text: norm, map } = normalizeText(sentence);
     if (norm === '') continue;
     const { ctx, citations } = contextOf(norm, criterionText);
     const hits = [...reservationHits(ctx), ...phraseHits(ctx), ...articleHits(ctx, citations), ...hoursHits(ctx)];
     const seen = new Set<string>();
     const sentenceFindings: Finding[] = [];
+    let collapsed: string | null = null;
     for (const hit of hits) {
       const lots = text.lot !== null ? [text.lot] : (lotsAt(ctx, hit) ?? [null]);
       const from = map[hit.start];
@@ -572,7 +811,8 @@ export function textFindings(text: NoticeText): Finding[] {
         const key = `${hit.kind}|${hit.kind === 'reserved' || hit.kind === 'insertionHours' ? value : ''}|${lot}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        sentenceFindings.push({ kind: hit.kind, value, lot, origin: 'text', path: text.path, excerpt: excerptOf(sentence, from, to), words });
+        collapsed ??= collapse(sentence);
+        sentenceFindings.push({ kind: hit.kind, value, lot, origin: 'text', path: text.path, excerpt: excerptOf(sentence, from, to, collapsed), words });
       }
     }
     // A family named in the sentence makes its "reserved, family not stated" redundant for the same lot.

@@ -247,7 +247,7 @@ ${n.description ? html`<h2 class="fr-h4">Description</h2><p class="pa-pre">${n.d
 ${findingsList(n.classification.findings)}
 ${
   n.lots.length
-    ? html`<h2 class="fr-h4">Lots</h2><div class="fr-table"><div class="fr-table__wrapper"><div class="fr-table__container"><div class="fr-table__content"><table>
+    ? html`<h2 class="fr-h4">Lots</h2><div class="fr-table fr-table--multiline"><div class="fr-table__wrapper"><div class="fr-table__container"><div class="fr-table__content"><table>
 <caption class="fr-sr-only">Lots de l’avis</caption>
 <thead><tr><th scope="col">Lot</th><th scope="col">Intitulé</th><th scope="col">Constats</th></tr></thead>
 <tbody>${n.lots.map((l) => {

@@ -28,14 +28,23 @@ interface Prepared {
   classification: Classification;
   sectors: string[];
   hash: string;
+  /** The raw record as stored: the XML text, the JSON of a parsed record, or null. */
+  rawText: string | null;
 }
 
 export function prepareNotice(notice: Notice): Prepared {
   const classification = classifyNotice(notice);
   const cpv = [...new Set([...notice.cpv, ...notice.lots.flatMap((l) => l.cpv)])];
   const sectors = sectorsForCpvs(cpv);
-  const hash = createHash('sha256').update(JSON.stringify([notice, classification, sectors])).digest('hex');
-  return { notice: { ...notice, cpv }, classification, sectors, hash };
+  // The raw record is written as it is stored (an XML text as such, a parsed record as JSON), once, for the
+  // hash and for the database.
+  const { raw, ...read } = notice;
+  const rawText = raw === null || raw === undefined ? null : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const hash = createHash('sha256')
+    .update(JSON.stringify([read, classification, sectors]))
+    .update(rawText === null ? '\u0000' : `\u0000${typeof raw === 'string' ? 's' : 'j'}${rawText}`)
+    .digest('hex');
+  return { notice: { ...notice, cpv }, classification, sectors, hash, rawText };
 }
 
 /**
@@ -45,44 +54,88 @@ export function prepareNotice(notice: Notice): Prepared {
 export async function importNotices(db: Db, items: AsyncIterable<ReadItem>, opts: { onProgress?: (r: ImportReport) => void } = {}): Promise<ImportReport> {
   const report: ImportReport = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: [] };
   let batch = new Map<string, Prepared>();
-  const flush = async () => {
-    if (batch.size === 0) return;
-    const rows = [...batch.values()];
-    batch = new Map();
-    const written = await db.transaction((tx) => upsertNotices(tx, rows));
+  // One batch is written while the next one is read and prepared (the database works meanwhile); batches
+  // are written one after the other, in order.
+  let writing: Promise<void> = Promise.resolve();
+  // Large values (the raw record, the lots) are compressed with lz4 where the server has it: several times
+  // faster to write and to read than the default pglz. Only the values this import writes; the tables'
+  // settings are unchanged.
+  const lz4 = (await db.one<{ lz4: boolean }>(`SELECT coalesce(bool_or('lz4' = ANY(enumvals)), false) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`))?.lz4 ?? false;
+  const write = async (rows: Prepared[]) => {
+    const written = await db.transaction((tx) => upsertNotices(tx, rows, lz4));
     report.inserted += written.inserted;
     report.updated += written.updated;
     report.unchanged += rows.length - written.inserted - written.updated;
     opts.onProgress?.(report);
   };
-  for await (const item of items) {
-    report.read++;
-    if (!item.ok) {
-      report.rejected.push({ position: item.position, code: item.code, message: item.message });
-      continue;
+  const flush = async () => {
+    await writing;
+    if (batch.size === 0) return;
+    const rows = [...batch.values()];
+    batch = new Map();
+    writing = write(rows);
+    writing.catch(() => {}); // awaited at the next flush: no unhandled rejection meanwhile
+  };
+  let turn = performance.now();
+  const readAll = async () => {
+    for await (const item of items) {
+      report.read++;
+      // Reading and classifying run on promises alone: let the event loop answer the database now and then,
+      // so that the batch being written goes on meanwhile.
+      if (performance.now() - turn > 2) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turn = performance.now();
+      }
+      if (!item.ok) {
+        report.rejected.push({ position: item.position, code: item.code, message: item.message });
+        continue;
+      }
+      let prepared: Prepared;
+      try {
+        prepared = prepareNotice(item.notice);
+      } catch (error) {
+        report.rejected.push({ position: item.position, code: 'NOTICE_UNREADABLE', message: `Avis illisible : ${(error as Error).message}` });
+        continue;
+      }
+      const key = `${item.notice.source}\u0000${item.notice.sourceId}`;
+      // The same notice twice in a file: the later one wins (one statement cannot write a row twice).
+      if (batch.has(key)) {
+        batch.delete(key);
+        report.unchanged++;
+      }
+      batch.set(key, prepared);
+      if (batch.size >= BATCH) await flush();
     }
-    let prepared: Prepared;
-    try {
-      prepared = prepareNotice(item.notice);
-    } catch (error) {
-      report.rejected.push({ position: item.position, code: 'NOTICE_UNREADABLE', message: `Avis illisible : ${(error as Error).message}` });
-      continue;
-    }
-    const key = `${item.notice.source}\u0000${item.notice.sourceId}`;
-    // The same notice twice in a file: the later one wins (one statement cannot write a row twice).
-    if (batch.has(key)) {
-      batch.delete(key);
-      report.unchanged++;
-    }
-    batch.set(key, prepared);
-    if (batch.size >= BATCH) await flush();
+    await flush();
+  };
+  try {
+    await readAll();
+  } catch (err) {
+    await writing.catch(() => {}); // the batch being written ends before the error is told
+    throw err;
   }
-  await flush();
+  await writing;
   return report;
 }
 
-async function upsertNotices(tx: Queryable, rows: Prepared[]): Promise<{ inserted: number; updated: number }> {
-  const payload = rows.map(({ notice: n, classification: c, sectors, hash }) => ({
+async function upsertNotices(tx: Queryable, all: Prepared[], lz4: boolean): Promise<{ inserted: number; updated: number }> {
+  // These statements are short: compiling them (PostgreSQL's JIT, triggered by the row estimates of the
+  // JSON functions) would take far longer than running them.
+  await tx.exec(lz4 ? 'SET LOCAL jit = off; SET LOCAL default_toast_compression = lz4' : 'SET LOCAL jit = off');
+  // Notices already stored with the same content are not sent again (nothing to compute or write for them).
+  const known = await tx.query<{ source: string; source_id: string; content_hash: string }>(sql`
+    SELECT n.source, n.source_id, n.content_hash FROM notices n
+    JOIN unnest(${all.map((r) => r.notice.source)}::text[], ${all.map((r) => r.notice.sourceId)}::text[]) AS k(source, source_id)
+      ON n.source = k.source AND n.source_id = k.source_id`);
+  const stored = new Map(known.map((k) => [`${k.source}\u0000${k.source_id}`, k.content_hash]));
+  const rows = all.filter((r) => stored.get(`${r.notice.source}\u0000${r.notice.sourceId}`) !== r.hash);
+  if (rows.length === 0) return { inserted: 0, updated: 0 };
+  // The raw record goes as one parameter per notice: an XML text is stored as a JSON string without being
+  // escaped into the payload and parsed back, a parsed record as its JSON.
+  const raws = rows.map((r) => r.rawText);
+  const payload = rows.map(({ notice: n, classification: c, sectors, hash }, i) => ({
+    i: i + 1,
+    raw_is_text: typeof n.raw === 'string',
     source: n.source,
     source_id: n.sourceId,
     url: n.url,
@@ -108,7 +161,6 @@ async function upsertNotices(tx: Queryable, rows: Prepared[]): Promise<{ inserte
     environmental: c.environmental,
     insertion_hours: c.insertionHours,
     classification: c,
-    raw: n.raw ?? null,
     content_hash: hash,
     words_text: [n.buyer.name ?? '', (n.description ?? '').slice(0, 20000), n.lots.map((l) => `${l.title ?? ''} ${l.description ?? ''}`).join(' ').slice(0, 20000)].join(' '),
   }));
@@ -117,16 +169,17 @@ async function upsertNotices(tx: Queryable, rows: Prepared[]): Promise<{ inserte
       departements, communes, published_on, deadline, amount, lots, awards, places, reserved, social_clause, social_criterion,
       environmental, insertion_hours, classification, raw, content_hash, words)
     SELECT x.source, x.source_id, x.url, x.buyer_name, x.buyer_siret, x.title, x.description, x.procedure, x.nature,
-      ARRAY(SELECT jsonb_array_elements_text(x.cpv)), ARRAY(SELECT jsonb_array_elements_text(x.sectors)),
-      ARRAY(SELECT jsonb_array_elements_text(x.departements)), ARRAY(SELECT jsonb_array_elements_text(x.communes)),
-      x.published_on, x.deadline, x.amount, x.lots, x.awards, x.places, ARRAY(SELECT jsonb_array_elements_text(x.reserved)),
-      x.social_clause, x.social_criterion, x.environmental, x.insertion_hours, x.classification, coalesce(x.raw, 'null'::jsonb), x.content_hash,
+      coalesce(x.cpv, '{}'), coalesce(x.sectors, '{}'), coalesce(x.departements, '{}'), coalesce(x.communes, '{}'),
+      x.published_on, x.deadline, x.amount, x.lots, x.awards, x.places, coalesce(x.reserved, '{}'),
+      x.social_clause, x.social_criterion, x.environmental, x.insertion_hours, x.classification,
+      coalesce(CASE WHEN x.raw_is_text THEN to_jsonb(r.raw) ELSE r.raw::jsonb END, 'null'::jsonb), x.content_hash,
       setweight(to_tsvector('fr_unaccent', x.title), 'A') || to_tsvector('fr_unaccent', x.words_text)
-    FROM jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) AS x(source text, source_id text, url text, buyer_name text,
-      buyer_siret text, title text, description text, procedure text, nature text, cpv jsonb, sectors jsonb, departements jsonb,
-      communes jsonb, published_on date, deadline timestamptz, amount numeric, lots jsonb, awards jsonb, places jsonb, reserved jsonb,
-      social_clause boolean, social_criterion boolean, environmental boolean, insertion_hours numeric, classification jsonb, raw jsonb,
-      content_hash text, words_text text)
+    FROM jsonb_to_recordset(${JSON.stringify(payload)}::text::jsonb) AS x(i int, raw_is_text boolean, source text, source_id text, url text,
+      buyer_name text, buyer_siret text, title text, description text, procedure text, nature text, cpv text[], sectors text[],
+      departements text[], communes text[], published_on date, deadline timestamptz, amount numeric, lots jsonb, awards jsonb, places jsonb,
+      reserved text[], social_clause boolean, social_criterion boolean, environmental boolean, insertion_hours numeric,
+      classification jsonb, content_hash text, words_text text)
+    JOIN unnest(ARRAY[${sql.join(raws.map((raw) => sql`${raw}::text`))}]) WITH ORDINALITY AS r(raw, i) ON r.i = x.i
     ON CONFLICT (source, source_id) DO UPDATE SET
       url = EXCLUDED.url, buyer_name = EXCLUDED.buyer_name, buyer_siret = EXCLUDED.buyer_siret, title = EXCLUDED.title,
       description = EXCLUDED.description, procedure = EXCLUDED.procedure, nature = EXCLUDED.nature, cpv = EXCLUDED.cpv,

@@ -588,3 +588,62 @@ export const NUMBER_NOT_AFTER = /(?:\blots?|\bn°|\bno|\bnumero|\barticles?|\bar
 
 /** "lot 2", "lot n° 3", "lots 1 et 2", "lots 1, 2 et 4", "lots 1 à 3", "lots n°1-3". Group 1: the list. */
 export const LOT_REFERENCE = /\blots?\s?(?:n°|no|nº|numeros?)?\s?(\d{1,3}(?:\s?(?:,|et|ou|&|a|au)\s?(?:(?:le |les )?lots?\s?)?(?:n°|no)?\s?\d{1,3}|-\d{1,3})*)(?![\d])(?!\s?(?:%|€|euros?|heures?|h\b))/g;
+
+// ---------------------------------------------------------------------------------------------------
+// Prefilter
+
+/**
+ * What every rule above needs in its sentence, at least one of: the start of a reservation trigger
+ * ("réserv", but not "se réserve", "sous réserve" nor "réservoir", which no trigger accepts), article
+ * numbers and the names of the former texts, the insertion wording without which no number is read as
+ * insertion hours, and the words of each social or environmental phrase rule (for a rule whose words are
+ * common, e.g. "sociale" in "raison sociale", the phrase itself: "clause sociale", "critère social"…).
+ * Most sentences of a notice hold none of them: the classifier skips those, and a whole text without any,
+ * before running the rules. Keep it in step with the rules: a rule that can match without any of these
+ * must add its words here, or it never runs.
+ */
+export const RULE_STEMS = new RegExp(
+  [
+    // reservation triggers
+    String.raw`(?<!\b(?:se|sous) )reserv(?!oir)`,
+    '(?:ouvert|destine|accessible|limite)e?s? (?:exclusivement|uniquement|seulement)',
+    '(?:exclusivement|uniquement|seulement) (?:ouvert|destine|accessible)',
+    "(?:ouvert|accessible|destine)e?s? qu'a",
+    // articles
+    String.raw`2112|2113|2152|3113|ordonnance|\bcmp\b|decret|code des marches publics`,
+    // social wording, insertion hours
+    "insertion|eloigne|en difficulte|rencontrant des difficultes|promotion de l'emploi|facilitat|a des personnes|a des publics",
+    "criteres? (?:d'attribution |de jugement |de choix )?(?:de performance )?socia",
+    'clauses?(?: environnementales?(?: et| ou| ni)?)? socia',
+    "d'execution (?:a caractere |de nature |d'ordre )?socia",
+    'considerations? socia|performance sociale|aspects? sociaux|responsabilite sociale',
+    // environmental wording
+    'clauses? (?:sociales? (?:et|ou|ni) )?vert',
+    'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim',
+  ].join('|'),
+);
+
+/** The same for award-criterion texts, whose social and environmental words alone make a criterion (SOCIAL_CRITERION_WORDS, ENVIRONMENTAL_CRITERION_WORDS). */
+export const CRITERION_TEXT_STEMS = new RegExp(
+  `${RULE_STEMS.source}|socia|solidaire|handicap|defavorise|demandeur|chomeur|emploi local|egalite|difficulte|co2|energetique|recycl|bio|emission|pollution|dechet|circuit`,
+);
+
+/**
+ * Words without which a group of rules cannot match in a sentence that passed RULE_STEMS: the classifier
+ * runs a group only when its words are there. Keep each in step with its rules.
+ */
+export const GROUP_NEEDS = {
+  /** RESERVATION_TRIGGERS (on the normalised sentence). */
+  reservation: /reserv|exclusivement|uniquement|seulement|qu'a/,
+  /** PHRASE_RULES of topic social (on the masked sentence). */
+  socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics/,
+  /** PHRASE_RULES of topic environmental (on the masked sentence). */
+  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycle|effet de serre|label|biologique|egalim/,
+  /** ARTICLE_CITATION. */
+  citations: /2112|2113|2152|3113/,
+  /** OLD_ARTICLES. */
+  oldArticles: /ordonnance|marches publics|cmp|decret/,
+};
+
+/** For each NOISE pattern, in order, words without which it cannot match. */
+export const NOISE_NEEDS: RegExp[] = [/insertion/, /soci|regularite|sauvegarde/, /handicap|5212/, /critere/, /environnement|developpement durable/];

@@ -8,7 +8,9 @@
 //       value that looks like prose becomes a text for the classifier;
 //   (c) {"EFORMS": {"ContractNotice"|…: UBL as JSON}}: read by the eForms tree reader (eforms.ts).
 // Files: a JSON array, JSON lines, or an API/export envelope ({"results": […]}, {"records": [{"record":
-// {"fields": …}}]}), streamed with stream-json so that a 1 GB export never sits in memory.
+// {"fields": …}}]}), streamed so that a 1 GB export never sits in memory: each record is delimited in the
+// text and parsed by JSON.parse (json-scan.ts); at the first thing that path does not expect, stream-json
+// reads the file again from the start (records already given are skipped) and tells where it breaks.
 //
 // Decisions where the notes are silent:
 // - `criteres` ∋ "sociaux" and GESTION…CRITERES_SOCIAUX_ENV.SOCIAUX give a socialClause finding ("sociaux"):
@@ -44,6 +46,7 @@ import {
   type ReadItem,
 } from '../model.ts';
 import { EFORMS_NOTICE_ROOTS, localName, readEformsTree } from './eforms.ts';
+import { JsonAnomaly, JsonText, strictUtf8Chunks } from './json-scan.ts';
 import { addDepartement, addNuts, addPostcode, hasDepartement, mergePlaces } from './places.ts';
 import {
   all,
@@ -94,11 +97,29 @@ function get(node: TreeValue | undefined, key: string): TreeValue | undefined {
 /** Every value at `keys` from `node`, through lists at any step. */
 function getAll(node: TreeValue | undefined, ...keys: string[]): TreeValue[] {
   let current = all(node);
-  for (const key of keys) current = current.flatMap((x) => all(get(x, key)));
+  for (const key of keys) {
+    const next: TreeValue[] = [];
+    for (const x of current) {
+      const v = get(x, key);
+      if (Array.isArray(v)) for (const item of v) next.push(item);
+      else if (v !== undefined && v !== null) next.push(v);
+    }
+    current = next;
+  }
   return current;
 }
 
-const at = (node: TreeValue | undefined, ...keys: string[]) => getAll(node, ...keys)[0];
+/** The first value of getAll over `values` (a node's all()), found without listing the others. */
+function firstOf(values: TreeValue[], keys: string[], from: number): TreeValue | undefined {
+  if (from === keys.length) return values[0];
+  for (const x of values) {
+    const found = firstOf(all(get(x, keys[from])), keys, from + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const at = (node: TreeValue | undefined, ...keys: string[]) => firstOf(all(node), keys, 0);
 const textAt = (node: TreeValue | undefined, ...keys: string[]) => textOf(at(node, ...keys));
 /** A marker element (<X/>, "" or null in JSON) is there. */
 const has = (node: TreeValue | undefined, key: string) => get(node, key) !== undefined;
@@ -110,7 +131,8 @@ function choiceOf(node: TreeValue | undefined): string | null {
   return Object.keys(n).find((k) => !k.startsWith('@') && !k.startsWith('#')) ?? null;
 }
 
-const joinPath = (...parts: string[]) => parts.filter(Boolean).join('.');
+/** Two parts of a dotted path joined (an empty part is left out). */
+const childPath = (where: string, key: string) => (key === '' ? where : where === '' ? key : `${where}.${key}`);
 
 const fieldFinding = (kind: Finding['kind'], value: string, lot: string | null, where: string, excerpt: string): Finding => ({
   kind,
@@ -230,17 +252,23 @@ type LegacyVisitor = (key: string, value: TreeValue, where: string, lot: string 
  */
 function walkLegacy(node: TreeValue, where: string, lot: string | null, visit: LegacyVisitor) {
   if (!isNode(node)) return;
-  for (const [key, value] of Object.entries(node)) {
-    if (key.startsWith('@') || key.startsWith('#') || LEGACY_SKIPPED.has(looseKey(key))) continue;
-    const childPath = joinPath(where, key);
-    const items = all(value);
-    items.forEach((item, index) => {
+  for (const key of Object.keys(node)) {
+    if (key.startsWith('@') || key.startsWith('#')) continue;
+    const loose = looseKey(key);
+    if (LEGACY_SKIPPED.has(loose)) continue;
+    const here = childPath(where, key);
+    const value = node[key];
+    if (value === null || value === undefined) continue;
+    const many = Array.isArray(value);
+    const count = many ? value.length : 1;
+    for (let index = 0; index < count; index++) {
+      const item = many ? value[index] : value;
       let childLot = lot;
-      if (looseKey(key) === 'LOT') childLot = legacyLotNumber(item, index, items.length);
-      if (looseKey(key) === 'DECISION') childLot = textAt(item, 'NUM_LOT') ?? lot;
-      visit(key, item, childPath, childLot);
-      walkLegacy(item, childPath, childLot, visit);
-    });
+      if (loose === 'LOT') childLot = legacyLotNumber(item, index, count);
+      if (loose === 'DECISION') childLot = textAt(item, 'NUM_LOT') ?? lot;
+      visit(key, item, here, childLot);
+      walkLegacy(item, here, childLot, visit);
+    }
   }
 }
 
@@ -248,27 +276,25 @@ function legacyLotNumber(lot: TreeValue, index: number, count: number): string |
   return textAt(lot, 'NUM') ?? (count > 1 ? String(index + 1) : null);
 }
 
-function legacyTexts(donnees: TreeNode): NoticeText[] {
+/**
+ * In one walk of the tree: the texts the classifier reads, and MARCHE_RESERVE_OUI wherever it is
+ * (CONDITION_PARTICIPATION, OBJET, a LOT).
+ */
+function legacyTextsAndReservations(donnees: TreeNode): { texts: NoticeText[]; findings: Finding[] } {
   const texts: NoticeText[] = [];
+  const findings: Finding[] = [];
   walkLegacy(donnees, '', null, (key, value, where, lot) => {
     const k = looseKey(key);
+    if (k === 'MARCHERESERVEOUI') {
+      const kinds = ['ATELIERS_PROTEGES', 'EMPLOIS_PROTEGES'].filter((x) => has(value, x));
+      for (const x of kinds) findings.push(fieldFinding('reserved', 'handicap', lot, `${where}.${x}`, x));
+      if (kinds.length === 0) findings.push(fieldFinding('reserved', 'unspecified', lot, where, textOf(value) ?? 'MARCHE_RESERVE_OUI'));
+    }
     if (!LEGACY_TEXT_KEYS.has(k) && !LEGACY_TEXT_PATTERN.test(k)) return;
     const text = textOf(value);
     if (text) texts.push({ path: where, lot, text });
   });
-  return texts;
-}
-
-/** MARCHE_RESERVE_OUI wherever it is (CONDITION_PARTICIPATION, OBJET, a LOT). */
-function legacyReservedFindings(donnees: TreeNode): Finding[] {
-  const findings: Finding[] = [];
-  walkLegacy(donnees, '', null, (key, value, where, lot) => {
-    if (looseKey(key) !== 'MARCHERESERVEOUI') return;
-    const kinds = ['ATELIERS_PROTEGES', 'EMPLOIS_PROTEGES'].filter((k) => has(value, k));
-    for (const k of kinds) findings.push(fieldFinding('reserved', 'handicap', lot, `${where}.${k}`, k));
-    if (kinds.length === 0) findings.push(fieldFinding('reserved', 'unspecified', lot, where, textOf(value) ?? 'MARCHE_RESERVE_OUI'));
-  });
-  return findings;
+  return { texts, findings };
 }
 
 /** CPV.PRINCIPAL then CPV.SUPPLEMENTAIRE (CPV may be one object, a list, or a bare code). */
@@ -367,6 +393,7 @@ function legacyNature(donnees: TreeNode): NoticeNature {
 
 /** The body of a legacy notice: the DONNEES tree (JSON `donnees` of shape (a), or <DONNEES> of an XML file). */
 export function readLegacyTree(donnees: TreeNode): NoticeBody {
+  const walked = legacyTextsAndReservations(donnees);
   const objets = getAll(donnees, 'OBJET');
   const { lots, whole } = legacyLots(objets);
   const places = emptyPlaces();
@@ -390,8 +417,8 @@ export function readLegacyTree(donnees: TreeNode): NoticeBody {
     amount: objets.map(legacyValue).find((v) => v !== null) ?? whole.amount ?? sumOfLots ?? amountOf(at(attribution, 'VALEUR_TOTALE')),
     lots,
     awards: legacyAwards(attribution),
-    fieldFindings: legacyReservedFindings(donnees),
-    texts: legacyTexts(donnees),
+    fieldFindings: walked.findings,
+    texts: walked.texts,
   };
 }
 
@@ -441,33 +468,66 @@ type FormVisitor = (key: string, value: TreeValue, where: string, lot: string | 
 /** Visits a form tree (keys as written), with the lot number under `lots`. */
 function walkForm(node: TreeValue, where: string, lot: string | null, visit: FormVisitor) {
   if (!isNode(node)) return;
-  for (const [key, value] of Object.entries(node)) {
+  for (const key of Object.keys(node)) {
     if (FORM_SKIPPED.test(key)) continue;
-    const childPath = joinPath(where, key);
-    const items = all(value);
-    items.forEach((item, index) => {
-      const childLot = /^lots?$/i.test(key) && isNode(item) ? (formLotNumber(item) ?? String(index + 1)) : lot;
-      visit(key, item, childPath, childLot);
-      walkForm(item, childPath, childLot, visit);
-    });
+    const here = childPath(where, key);
+    const items = all(node[key]);
+    const lots = /^lots?$/i.test(key);
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
+      const childLot = lots && isNode(item) ? (formLotNumber(item) ?? String(index + 1)) : lot;
+      visit(key, item, here, childLot);
+      walkForm(item, here, childLot, visit);
+    }
   }
 }
 
+/** The first value (in the order walkForm visits them) under one of `names`, compared without case. */
 function findFirst(node: TreeValue | undefined, names: string[]): TreeValue | undefined {
-  const wanted = new Set(names.map((n) => n.toLowerCase()));
-  let found: TreeValue | undefined;
-  walkForm(node ?? null, '', null, (key, value) => {
-    if (found === undefined && wanted.has(key.toLowerCase())) found = value;
-  });
-  return found;
+  return searchForm(node ?? null, names.map((n) => n.toLowerCase()));
+}
+
+function searchForm(node: TreeValue, wanted: string[]): TreeValue | undefined {
+  if (!isNode(node)) return undefined;
+  for (const key of Object.keys(node)) {
+    if (FORM_SKIPPED.test(key)) continue;
+    const match = wanted.includes(key.toLowerCase());
+    for (const item of all(node[key])) {
+      if (match) return item;
+      const found = searchForm(item, wanted);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 const formLotNumber = (lot: TreeNode) => textOf(findFirst(lot, ['numero', 'num', 'numLot', 'numeroLot']) as TreeValue);
 
+/** Visits a form tree as walkForm does, telling whether a key on the path names a CPV code or a place ("lieu"). */
+function walkFormKinds(node: TreeValue, cpv: boolean, place: boolean, visit: (key: string, value: TreeValue, cpv: boolean, place: boolean) => void) {
+  if (!isNode(node)) return;
+  for (const key of Object.keys(node)) {
+    if (FORM_SKIPPED.test(key)) continue;
+    const inCpv = cpv || /cpv/i.test(key);
+    const inPlace = place || /lieu/i.test(key);
+    const value = node[key];
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        visit(key, item, inCpv, inPlace);
+        walkFormKinds(item, inCpv, inPlace, visit);
+      }
+    } else {
+      visit(key, value, inCpv, inPlace);
+      walkFormKinds(value, inCpv, inPlace, visit);
+    }
+  }
+}
+
 function formCpv(node: TreeValue | undefined): string[] {
   const codes: string[] = [];
-  walkForm(node ?? null, '', null, (key, value, where) => {
-    if (!/cpv/i.test(where)) return;
+  walkFormKinds(node ?? null, false, false, (_key, value, cpv) => {
+    if (!cpv) return;
     const code = cpv8(value);
     if (code) codes.push(code);
   });
@@ -476,8 +536,8 @@ function formCpv(node: TreeValue | undefined): string[] {
 
 function formPlaces(node: TreeValue | undefined): NoticePlaces {
   const places = emptyPlaces();
-  walkForm(node ?? null, '', null, (key, value, where) => {
-    if (!/lieu/i.test(where)) return;
+  walkFormKinds(node ?? null, false, false, (key, value, _cpv, place) => {
+    if (!place) return;
     if (/^(cp|codePostal)$/i.test(key)) addPostcode(places, textOf(value));
     if (/nuts/i.test(key)) addNuts(places, textOf(value));
   });
@@ -588,12 +648,15 @@ function unwrapOdsRecord(value: TreeNode): TreeNode {
   return value;
 }
 
-const listOfCodes = (v: TreeValue | undefined): string[] =>
-  all(v)
-    .map(textOf)
-    .filter((t): t is string => t !== null)
-    .flatMap((t) => t.split(/[,;\s]+/))
-    .filter(Boolean);
+function listOfCodes(v: TreeValue | undefined): string[] {
+  const codes: string[] = [];
+  for (const item of all(v)) {
+    const t = textOf(item);
+    if (t === null) continue;
+    for (const code of t.split(/[,;\s]+/)) if (code) codes.push(code);
+  }
+  return codes;
+}
 
 /** Findings of the header facet `criteres`. */
 function criteresFindings(record: TreeNode): Finding[] {
@@ -623,11 +686,13 @@ function headerAwards(record: TreeNode, body: NoticeBody): NoticeAward[] {
 
 /** Same text for the same lot once (the header `objet` often repeats TITRE_MARCHE). */
 function distinctTexts(texts: NoticeText[]): NoticeText[] {
-  const seen = new Set<string>();
+  const seen = new Map<string, Set<string>>();
   return texts.filter((t) => {
-    const key = `${t.lot ?? ''}\u0000${t.text}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const lot = t.lot ?? '';
+    let ofLot = seen.get(lot);
+    if (!ofLot) seen.set(lot, (ofLot = new Set()));
+    if (ofLot.has(t.text)) return false;
+    ofLot.add(t.text);
     return true;
   });
 }
@@ -767,7 +832,11 @@ async function whereJsonBreaks(file: string): Promise<string> {
   }
 }
 
-async function* readJsonDocument(file: string): AsyncGenerator<RawRecord> {
+/**
+ * The careful path of a JSON document: stream-json's tokens, exact errors (where the JSON breaks, bad
+ * encoding). `skip`: records the fast path gave already (they count in the error's position).
+ */
+async function* readJsonDocumentCarefully(file: string, skip = 0): AsyncGenerator<RawRecord> {
   const bytes = openUtf8(file);
   const tokens = bytes.pipe(jsonParser.asStream({ jsonStreaming: true, streamValues: false }));
   bytes.on('error', (err) => tokens.destroy(err));
@@ -778,12 +847,14 @@ async function* readJsonDocument(file: string): AsyncGenerator<RawRecord> {
       if (splitter.out.length === 0) continue;
       const base = splitter.count - splitter.out.length;
       const values = splitter.out.splice(0);
-      for (let i = 0; i < values.length; i++) yield { ok: true, position: `enregistrement ${base + i + 1}`, value: values[i] };
+      for (let i = 0; i < values.length; i++) if (base + i + 1 > skip) yield { ok: true, position: `enregistrement ${base + i + 1}`, value: values[i] };
     }
   } catch (err) {
     tokens.destroy();
     bytes.destroy();
-    const position = `enregistrement ${splitter.count + 1}`;
+    // The tokenizer drops the tokens of the chunk it fails in: records the fast path gave before the break count.
+    const count = Math.max(splitter.count, skip);
+    const position = `enregistrement ${count + 1}`;
     if (err instanceof AppError && err.code === 'BAD_ENCODING') {
       yield { ok: false, position, code: 'NOTICE_ENCODING_INVALID', message: err.message };
       return;
@@ -793,9 +864,148 @@ async function* readJsonDocument(file: string): AsyncGenerator<RawRecord> {
       ok: false,
       position,
       code: 'NOTICE_JSON_INVALID',
-      message: `JSON illisible après ${splitter.count} enregistrement(s)${why} : la lecture du fichier ${path.basename(file)} s’arrête là.`,
+      message: `JSON illisible après ${count} enregistrement(s)${why} : la lecture du fichier ${path.basename(file)} s’arrête là.`,
     };
   }
+}
+
+/**
+ * The fast path of RecordSplitter: the same records (elements of top-level arrays, of an envelope's
+ * "results"/"records" array, or a top-level object without such an array), delimited in the text and
+ * parsed by JSON.parse. Throws JsonAnomaly at anything else.
+ */
+class FastRecordSplitter {
+  private state: 'top' | 'array' | 'object' | 'envelopeArray' = 'top';
+  /** In an array: at its start, after a comma, after an element. In an object: the same for members. */
+  private phase: 'start' | 'next' | 'colon' | 'value' | 'after' = 'start';
+  private key = '';
+  private rest: TreeNode = {};
+  private sawEnvelope = false;
+
+  /** Reads as far as the text goes; records found are pushed to `out`. */
+  read(t: JsonText, out: unknown[]): void {
+    for (;;) {
+      if (this.state === 'top') {
+        const c = t.peek();
+        if (c === '') return;
+        t.pos++;
+        if (c === '[') [this.state, this.phase] = ['array', 'start'];
+        else if (c === '{') [this.state, this.phase, this.rest, this.sawEnvelope] = ['object', 'start', {}, false];
+        else throw new JsonAnomaly('not an array nor an object');
+        continue;
+      }
+      if (this.state === 'array' || this.state === 'envelopeArray') {
+        if (this.phase === 'after' || this.phase === 'start') {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === ']') {
+            t.pos++;
+            if (this.state === 'array') this.state = 'top';
+            else [this.state, this.phase] = ['object', 'after'];
+            continue;
+          }
+          if (this.phase === 'after') {
+            if (c !== ',') throw new JsonAnomaly('expected , or ]');
+            t.pos++;
+          }
+          this.phase = 'next';
+        }
+        const next = t.parsedValue();
+        if (!next) return;
+        out.push(next.value);
+        this.phase = 'after';
+        continue;
+      }
+      // a top-level object: an envelope or one record
+      switch (this.phase) {
+        case 'start':
+        case 'next': {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === '}' && this.phase === 'start') {
+            this.endObject(t, out);
+            continue;
+          }
+          if (c !== '"') throw new JsonAnomaly('expected a key');
+          const span = t.value();
+          if (!span) return;
+          this.key = t.parse(span) as string;
+          this.phase = 'colon';
+          continue;
+        }
+        case 'colon':
+          if (!t.expect(':')) return;
+          this.phase = 'value';
+          continue;
+        case 'value': {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === '[' && ENVELOPE_KEYS.has(this.key)) {
+            t.pos++;
+            [this.state, this.phase, this.sawEnvelope] = ['envelopeArray', 'start', true];
+            continue;
+          }
+          const span = t.value();
+          if (!span) return;
+          this.rest[this.key] = t.parse(span) as TreeValue;
+          this.phase = 'after';
+          continue;
+        }
+        case 'after': {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === '}') this.endObject(t, out);
+          else if (c === ',') [t.pos, this.phase] = [t.pos + 1, 'next'];
+          else throw new JsonAnomaly('expected , or }');
+        }
+      }
+    }
+  }
+
+  /** At the end of the text: nothing may be left open. */
+  finish(): void {
+    if (this.state !== 'top') throw new JsonAnomaly('end of text inside the document');
+  }
+
+  private endObject(t: JsonText, out: unknown[]) {
+    t.pos++;
+    if (!this.sawEnvelope) out.push(this.rest);
+    this.rest = {};
+    this.state = 'top';
+  }
+}
+
+/**
+ * The records of a JSON document, streamed: the fast path, and at its first surprise the careful one from
+ * the start of the file (records already given are skipped), which reads what it can and tells the error.
+ */
+async function* readJsonDocument(file: string): AsyncGenerator<RawRecord> {
+  let given = 0;
+  const out: unknown[] = [];
+  try {
+    const text = new JsonText();
+    const splitter = new FastRecordSplitter();
+    const chunks = strictUtf8Chunks(file);
+    try {
+      for (let next = await chunks.next(); ; next = await chunks.next()) {
+        if (next.done) text.final = true;
+        else text.append(next.value);
+        splitter.read(text, out);
+        for (const value of out) yield { ok: true, position: `enregistrement ${++given}`, value };
+        out.length = 0;
+        if (next.done) break;
+      }
+    } finally {
+      await chunks.return(undefined);
+    }
+    splitter.finish();
+    return;
+  } catch (err) {
+    if (!(err instanceof JsonAnomaly)) throw err;
+  }
+  // Records complete before the anomaly, then the careful path from there.
+  for (const value of out) yield { ok: true, position: `enregistrement ${++given}`, value };
+  yield* readJsonDocumentCarefully(file, given);
 }
 
 /** One parsed line: a record, or an envelope whose records are numbered within the line. */
@@ -809,29 +1019,75 @@ function* lineRecords(value: unknown, line: number): Generator<RawRecord> {
   for (const r of records) yield { ok: true, position: `ligne ${line}, enregistrement ${++i}`, value: r };
 }
 
-async function* readJsonLines(file: string): AsyncGenerator<RawRecord> {
+/** One line of JSON lines (numbered from 1): its records, or why it cannot be read. */
+function* jsonLine(raw: string, n: number): Generator<RawRecord> {
+  const text = (n === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+  if (text === '') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const pos = /position (\d+)/.exec((err as Error).message);
+    const where = pos ? ` (erreur de syntaxe au caractère ${Number(pos[1]) + 1})` : '';
+    yield { ok: false, position: `ligne ${n}`, code: 'NOTICE_JSON_INVALID', message: `Ligne ${n} : JSON illisible${where}, la ligne est ignorée.` };
+    return;
+  }
+  yield* lineRecords(value, n);
+}
+
+/** The careful path of JSON lines: every byte checked as UTF-8 on the way (where an invalid one is), lines by readline. */
+async function* readJsonLinesCarefully(file: string): AsyncGenerator<RawRecord> {
   const rl = readline.createInterface({ input: openUtf8(file), crlfDelay: Infinity });
   let n = 0;
   try {
-    for await (const raw of rl) {
-      n++;
-      const text = (n === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
-      if (text === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        const pos = /position (\d+)/.exec((err as Error).message);
-        const where = pos ? ` (erreur de syntaxe au caractère ${Number(pos[1]) + 1})` : '';
-        yield { ok: false, position: `ligne ${n}`, code: 'NOTICE_JSON_INVALID', message: `Ligne ${n} : JSON illisible${where}, la ligne est ignorée.` };
-        continue;
-      }
-      yield* lineRecords(value, n);
-    }
+    for await (const raw of rl) yield* jsonLine(raw, ++n);
   } catch (err) {
     rl.close();
     const message = err instanceof AppError ? err.message : `Lecture impossible : ${(err as Error).message}`;
     yield { ok: false, position: `ligne ${n + 1}`, code: err instanceof AppError && err.code === 'BAD_ENCODING' ? 'NOTICE_ENCODING_INVALID' : 'NOTICE_FILE_UNREADABLE', message };
+  }
+}
+
+/** Line breaks as readline sees them. */
+const LINE_BREAK = /\r\n|\n|\r/;
+
+/**
+ * JSON lines: lines split as readline does (\n, \r\n, \r), decoded natively; at an invalid UTF-8 byte or a
+ * read error, the careful path from the start of the file (items already given are skipped) says where.
+ */
+async function* readJsonLines(file: string): AsyncGenerator<RawRecord> {
+  let given = 0;
+  try {
+    let n = 0;
+    let pending = '';
+    let skipNewline = false;
+    for await (let chunk of strictUtf8Chunks(file, 64 * 1024)) {
+      if (skipNewline && chunk.startsWith('\n')) chunk = chunk.slice(1);
+      const text = pending + chunk;
+      skipNewline = text.endsWith('\r'); // "\r" then "\n" in the next chunk is one break
+      const lines = text.split(LINE_BREAK);
+      pending = lines.pop()!;
+      for (const raw of lines) {
+        for (const item of jsonLine(raw, ++n)) {
+          given++;
+          yield item;
+        }
+      }
+    }
+    if (pending !== '') {
+      for (const item of jsonLine(pending, ++n)) {
+        given++;
+        yield item;
+      }
+    }
+    return;
+  } catch (err) {
+    if (!(err instanceof JsonAnomaly)) throw err;
+  }
+  let skipped = 0;
+  for await (const item of readJsonLinesCarefully(file)) {
+    if (skipped < given) skipped++;
+    else yield item;
   }
 }
 

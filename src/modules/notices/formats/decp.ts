@@ -1,6 +1,8 @@
 // DECP (données essentielles de la commande publique), format 2024 (schema 2.0.x, 139bercy/format-commande-
-// publique), read as a stream: the file goes through stream-json's tokenizer chunk by chunk and each record
-// (one marché or one contrat de concession) is assembled alone, so a 1 GB file never sits in memory.
+// publique), read as a stream: the text is read chunk by chunk and each record (one marché or one contrat de
+// concession) is delimited and parsed alone by JSON.parse (FastDecp, json-scan.ts), so a 1 GB file never sits
+// in memory. When that path meets something it does not expect (NaN, a syntax error…), the second pass below
+// reads the file again with stream-json's tokenizer (DecpTokens, the same roles).
 //
 // Envelopes read:
 //   {"marches": {"marche": […], "contrat-concession": […]}}   the official 2.0.x envelope
@@ -23,9 +25,9 @@
 // Positions: "marché N" / "concession N", N counted from 1 in the list the record is in (for a plain list
 // mixing both, N is the place in that list; for JSON lines, the place among top-level records).
 // A broken file gives one NOTICE_JSON_INVALID item whose position is "ligne L, colonne C" and reading stops
-// there, after every record complete before that point has been given (once). The first pass reads the text
-// as it is; only when it fails is the file read again, NaN-tolerant and checked by stream-json's verifier
-// (the column is counted after NaN became null). Other file-level items: NOTICE_FILE_UNREADABLE,
+// there, after every record complete before that point has been given (once). The first pass (the fast
+// path) reads the text as it is; only when it fails is the file read again, NaN-tolerant and checked by
+// stream-json's verifier (the column is counted after NaN became null). Other file-level items: NOTICE_FILE_UNREADABLE,
 // NOTICE_FORMAT_UNSUPPORTED (XML), NOTICE_ENVELOPE_UNKNOWN (JSON without DECP records).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +35,7 @@ import Assembler from 'stream-json/assembler.js';
 import { jsonParser } from 'stream-json/core/parser.js';
 import { jsonVerifier } from 'stream-json/core/utils/verifier.js';
 import { normalize } from '../../../core/text.ts';
+import { JsonAnomaly, JsonText } from './json-scan.ts';
 import { addCommune, addDepartement, addPostcode, normaliseDepartement } from './places.ts';
 import { emptyPlaces, type AwardHolder, type Finding, type FindingKind, type Notice, type NoticePlaces, type ReadItem } from '../model.ts';
 
@@ -271,6 +274,198 @@ class DecpTokens {
   }
 }
 
+/** A container being read by the fast path: its role, and where it is (array: before or after an element; object: member). */
+interface FastFrame {
+  role: Role;
+  isArray: boolean;
+  key: string | null;
+  index: number;
+  phase: 'start' | 'next' | 'colon' | 'value' | 'after';
+}
+
+/** The first key of an object starting at the cursor ("{" then the key and its closing quote). */
+const FIRST_KEY = /\{[ \t\n\r]*"((?:[^"\\]|\\[\s\S])*)"/y;
+
+/**
+ * The fast path of DecpTokens: the same roles, records and counts, with each record delimited in the text
+ * and parsed by JSON.parse (values outside records are parsed too, so that the JSON is checked in full).
+ * Throws JsonAnomaly at anything unexpected (NaN, a syntax error, the end of the text inside a value):
+ * the reader then goes on with its careful second pass.
+ */
+class FastDecp {
+  readonly items: ReadItem[] = [];
+  records = 0;
+  sawValue = false;
+  foundContainer = false;
+  readonly rootKeys: string[] = [];
+  private readonly stack: FastFrame[] = [];
+  private rootRecords = 0;
+
+  private emit(value: unknown, role: RecordRole, index: number) {
+    this.records++;
+    this.items.push(readRecord(value, role === 'record-marche' ? 'marche' : role === 'record-concession' ? 'concession' : null, index));
+  }
+
+  /** A record value: parsed; a number is given as its text, as the tokenizer gives it. */
+  private record(t: JsonText, span: [number, number]): unknown {
+    const value = t.parse(span);
+    return typeof value === 'number' ? t.buf.slice(span[0], span[1]) : value;
+  }
+
+  /** Reads as far as the text goes. */
+  read(t: JsonText): void {
+    for (;;) {
+      const top = this.stack.length ? this.stack[this.stack.length - 1] : null;
+      if (!top) {
+        const c = t.peek();
+        if (c === '') return;
+        this.sawValue = true;
+        if (c === '[') {
+          t.pos++;
+          this.foundContainer = true;
+          this.stack.push({ role: 'list-auto', isArray: true, key: null, index: 0, phase: 'start' });
+        } else if (c === '{') {
+          // A top-level object: one record when its first key is one of a record's, an envelope otherwise.
+          FIRST_KEY.lastIndex = t.pos;
+          const m = FIRST_KEY.exec(t.buf);
+          if (!m) {
+            if (/^\{[ \t\n\r]*\}/.test(t.buf.slice(t.pos, t.pos + 64))) {
+              t.pos = t.buf.indexOf('}', t.pos) + 1; // {}: nothing
+              continue;
+            }
+            if (!t.final && !/^\{[ \t\n\r]*[^ \t\n\r"}]/.test(t.buf.slice(t.pos, t.pos + 64))) return; // the key goes on in the next chunk
+            throw new JsonAnomaly('expected a key');
+          }
+          if (RECORD_KEYS.has(JSON.parse(`"${m[1]}"`) as string)) {
+            const span = t.value();
+            if (!span) return;
+            this.foundContainer = true;
+            this.emit(this.record(t, span), 'record', ++this.rootRecords);
+            continue;
+          }
+          t.pos++;
+          this.stack.push({ role: 'root', isArray: false, key: null, index: 0, phase: 'start' });
+        } else {
+          const span = t.value(); // a scalar outside records: checked, ignored
+          if (!span) return;
+          t.parse(span);
+        }
+        continue;
+      }
+      if (top.isArray) {
+        if (top.phase !== 'next') {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === ']') {
+            t.pos++;
+            this.stack.pop();
+            this.afterValue();
+            continue;
+          }
+          if (top.phase === 'after') {
+            if (c !== ',') throw new JsonAnomaly('expected , or ]');
+            t.pos++;
+          }
+          top.phase = 'next';
+        }
+        if (!this.valueIn(t, top)) return;
+        continue;
+      }
+      switch (top.phase) {
+        case 'start':
+        case 'next': {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === '}' && top.phase === 'start') {
+            t.pos++;
+            this.stack.pop();
+            this.afterValue();
+            continue;
+          }
+          if (c !== '"') throw new JsonAnomaly('expected a key');
+          const span = t.value();
+          if (!span) return;
+          const key = t.parse(span) as string;
+          top.key = key;
+          if (top.role === 'root' && this.rootKeys.length < 8) this.rootKeys.push(key);
+          top.phase = 'colon';
+          continue;
+        }
+        case 'colon':
+          if (!t.expect(':')) return;
+          top.phase = 'value';
+          continue;
+        case 'value':
+          if (!this.valueIn(t, top)) return;
+          continue;
+        case 'after': {
+          const c = t.peek();
+          if (c === '') return;
+          if (c === '}') {
+            t.pos++;
+            this.stack.pop();
+            this.afterValue();
+          } else if (c === ',') [t.pos, top.phase] = [t.pos + 1, 'next'];
+          else throw new JsonAnomaly('expected , or }');
+        }
+      }
+    }
+  }
+
+  /** The container that held the value just read moves past it. */
+  private afterValue() {
+    const parent = this.stack[this.stack.length - 1];
+    if (parent) parent.phase = 'after';
+  }
+
+  /** A value inside `frame` (an element or a member's value); false when more text is needed. */
+  private valueIn(t: JsonText, frame: FastFrame): boolean {
+    const c = t.peek();
+    if (c === '') return false;
+    const starts = c === '{' || c === '[';
+    const role = roleOf(frame, c === '[');
+    if (role === 'record' || role === 'record-marche' || role === 'record-concession') {
+      let value: unknown;
+      if (starts) {
+        const next = t.parsedValue();
+        if (!next) return false;
+        value = next.value;
+      } else {
+        const span = t.value();
+        if (!span) return false;
+        value = this.record(t, span);
+      }
+      this.sawValue = true;
+      this.foundContainer = true;
+      if (frame.isArray) frame.index++;
+      this.emit(value, role, frame.isArray ? frame.index : 1);
+      frame.phase = 'after';
+      return true;
+    }
+    if (!starts || role === 'skip' || role === 'root' || role === 'root-pending') {
+      const span = t.value(); // not read, but checked
+      if (!span) return false;
+      this.sawValue = true;
+      if (frame.isArray) frame.index++;
+      t.parse(span);
+      frame.phase = 'after';
+      return true;
+    }
+    this.sawValue = true;
+    if (frame.isArray) frame.index++;
+    if (role === 'list-auto' || role === 'list-marche' || role === 'list-concession') this.foundContainer = true;
+    t.pos++;
+    frame.phase = 'after'; // once the container ends
+    this.stack.push({ role, isArray: c === '[', key: null, index: 0, phase: 'start' });
+    return true;
+  }
+
+  /** At the end of the text: nothing may be left open. */
+  finish(): void {
+    if (this.stack.length) throw new JsonAnomaly('end of text inside the document');
+  }
+}
+
 /**
  * Second pass over a file the tokenizer stopped in. The first pass reads the text as it is (fast); this one
  * reads it again with NaN / Infinity made null (what Python tools write) and checks it with stream-json's
@@ -314,13 +509,15 @@ async function* secondPass(file: string, reader: DecpTokens): AsyncGenerator<Rea
  * throws for the content of the file: a file that cannot be opened or is not JSON gives one error item.
  */
 export async function* readDecp(file: string): AsyncGenerator<ReadItem> {
-  let reader = new DecpTokens();
+  let reader: FastDecp | DecpTokens = new FastDecp();
+  const fast = reader;
+  const text = new JsonText();
   let sawText = false;
   try {
-    for await (const text of textChunks(file, false)) {
-      if (!sawText && /\S/.test(text)) {
+    for await (const chunk of textChunks(file, false)) {
+      if (!sawText && /\S/.test(chunk)) {
         sawText = true;
-        if (text.trimStart().startsWith('<')) {
+        if (chunk.trimStart().startsWith('<')) {
           yield {
             ok: false,
             position: 'fichier',
@@ -330,11 +527,14 @@ export async function* readDecp(file: string): AsyncGenerator<ReadItem> {
           return;
         }
       }
-      reader.push(text);
-      yield* reader.items.splice(0);
+      text.append(chunk);
+      fast.read(text);
+      yield* fast.items.splice(0);
     }
-    reader.push(NONE);
-    yield* reader.items.splice(0);
+    text.final = true;
+    fast.read(text);
+    yield* fast.items.splice(0);
+    fast.finish();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
@@ -346,6 +546,7 @@ export async function* readDecp(file: string): AsyncGenerator<ReadItem> {
       yield { ok: false, position: 'fichier', code: 'NOTICE_JSON_INVALID', message: 'Le fichier est vide : aucune donnée essentielle lue.' };
       return;
     }
+    yield* fast.items.splice(0); // records read before the break
     const again = new DecpTokens(reader.records);
     const second = secondPass(file, again);
     let step = await second.next();

@@ -73,7 +73,7 @@ const PROCEDURE_LABELS: Record<string, string> = {
 const LOT = 'cac:ProcurementProjectLot';
 const PROJECT = 'cac:ProcurementProject';
 
-export const localName = (name: string) => name.replace(/^.*:/, '');
+export const localName = (name: string) => name.slice(name.lastIndexOf(':') + 1);
 const joinPath = (...parts: string[]) => parts.filter(Boolean).join('.');
 
 /** Element name in an eForms file: canonical prefix for the UBL/eForms namespaces, local name for the root's. */
@@ -348,7 +348,7 @@ export const tedUrl = (publicationId: string | null) => (publicationId ? `https:
 export async function* readEformsXml(file: string): AsyncGenerator<ReadItem> {
   const base = path.basename(file);
   const items = readXmlRecords(file, {
-    isRecord: (name) => EFORMS_NOTICE_ROOTS.includes(localName(name)),
+    isRecord: (name) => name.endsWith('Notice') && EFORMS_NOTICE_ROOTS.includes(localName(name)),
     renameElement: eformsElementName,
     noRecordMessage: `Le fichier ${base} ne contient aucun avis eForms (ContractNotice, ContractAwardNotice ou PriorInformationNotice).`,
   });
