@@ -384,6 +384,27 @@ describe('daily digest', () => {
 });
 
 describe('scheduled fetch', () => {
+  it('keeps the error of a failed fetch, and tries again after the period', async () => {
+    const server = http.createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end('indisponible');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const p = { ...t.platform, config: { ...t.platform.config, noticesFetchUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/avis.json`, noticesFetchFormat: 'boamp', noticesFetchHours: 24 } };
+      const now = new Date(Date.now() - 400 * DAY);
+      await expect(fetchNoticesIfDue(p, { now })).rejects.toThrow('réponse HTTP 503');
+      const run = await t.db.one<{ error: string; finished_at: Date | null }>(sql`SELECT error, finished_at FROM notice_fetches ORDER BY id DESC LIMIT 1`);
+      expect(run?.error).toBe('réponse HTTP 503');
+      expect(run?.finished_at).not.toBeNull();
+      // Within the period nothing is tried again; after it, it is.
+      expect(await fetchNoticesIfDue(p, { now: new Date(now.getTime() + 3600_000) })).toBeNull();
+      await expect(fetchNoticesIfDue(p, { now: new Date(now.getTime() + 25 * 3600_000) })).rejects.toThrow('réponse HTTP 503');
+    } finally {
+      server.close();
+    }
+  });
+
   it('fetches nothing without an address, then imports what the address serves once per period', async () => {
     expect(await fetchNoticesIfDue(t.platform)).toBeNull();
     const decp = { marches: { marche: [{ id: '2026F001', acheteur: { id: '21590512800016' }, nature: 'Marché', objet: 'Collecte et recyclage de papier de bureau', codeCPV: '90500000', procedure: 'Procédure adaptée', lieuExecution: { code: '59', typeCode: 'Code département' }, dureeMois: 12, dateNotification: '2026-10-01', datePublicationDonnees: '2026-10-05', montant: 30000, titulaires: [{ titulaire: { typeIdentifiant: 'SIRET', id: EI.siret } }], considerationsSociales: { considerationSociale: ['Marché réservé'] }, considerationsEnvironnementales: { considerationEnvironnementale: ['Pas de considération environnementale'] } }] } };

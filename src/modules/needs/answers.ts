@@ -120,24 +120,38 @@ export function memberVia(actor: Actor, structureId: string): 'member' | 'token'
   return actor.token ? 'token' : 'member';
 }
 
+/** The token of a signed link as sent in a query or a form (empty means none). */
+export const signedToken = (jeton: string | null | undefined): string | null => (typeof jeton === 'string' && jeton.length ? jeton : null);
+
+/**
+ * Who acts for a structure on a page reached by a signed link: the link, checked for its purpose and
+ * subject (tampered or foreign → 403, expired → 410; a member opening it still counts as a member), or
+ * without a link the structure's team (nobody → 401, someone else → 403 with `forbidden`).
+ */
+export async function linkOrTeam(
+  p: Platform,
+  actor: Actor,
+  link: { purpose: string; subject: string; structureId: string; token: string | null; now: Date },
+  forbidden: string,
+): Promise<AnswerContext['via']> {
+  if (link.token) {
+    const v = verify(await signingKey(p.db), link.purpose, link.subject, link.token, link.now);
+    if (!v.ok) throw v.reason === 'expired' ? linkExpired() : linkInvalid();
+    return memberVia(actor, link.structureId) ?? 'link';
+  }
+  const via = memberVia(actor, link.structureId);
+  if (via) return via;
+  if (!actor.person && !actor.token) throw unauthenticated();
+  throw new AppError('FORBIDDEN', forbidden, 403);
+}
+
 /**
  * Checks who acts for `structureId` on `needId`: a valid signed link (tampered or foreign → 403,
  * expired → 410), or a member or token of the structure's organisation. The structure must be a recipient.
  */
 export async function answerAccess(p: Platform, actor: Actor, needId: string, structureId: string, jeton: string | null | undefined, now = new Date()): Promise<AnswerContext> {
-  let via: AnswerContext['via'] | null = null;
-  const token = typeof jeton === 'string' && jeton.length ? jeton : null;
-  if (token) {
-    const v = verify(await signingKey(p.db), RECIPIENT_PURPOSE, `${needId}:${structureId}`, token, now);
-    if (!v.ok) throw v.reason === 'expired' ? linkExpired() : linkInvalid();
-    via = memberVia(actor, structureId) ?? 'link';
-  } else {
-    via = memberVia(actor, structureId);
-    if (!via) {
-      if (!actor.person && !actor.token) throw unauthenticated();
-      throw new AppError('FORBIDDEN', 'Seule l’équipe de la structure peut répondre à ce besoin.', 403);
-    }
-  }
+  const token = signedToken(jeton);
+  const via = await linkOrTeam(p, actor, { purpose: RECIPIENT_PURPOSE, subject: `${needId}:${structureId}`, structureId, token, now }, 'Seule l’équipe de la structure peut répondre à ce besoin.');
   const [need, structure, recipient] = [await findNeed(p.db, needId), await findStructureRef(p.db, structureId), await findRecipient(p.db, needId, structureId)];
   if (!need || !structure) throw token ? linkInvalid() : notARecipient();
   if (!recipient) throw notARecipient();

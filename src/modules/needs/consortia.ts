@@ -8,11 +8,10 @@ import type { Queryable } from '../../core/db.ts';
 import { AppError } from '../../core/errors.ts';
 import { queueMail } from '../../core/mail.ts';
 import type { Platform } from '../../core/platform.ts';
-import { sign, signingKey, verify } from '../../core/signing.ts';
+import { sign, signingKey } from '../../core/signing.ts';
 import type { Actor } from '../accounts/model.ts';
-import { unauthenticated } from '../accounts/policy.ts';
 import { consortiumInviteMail } from './answer-mails.ts';
-import { type AnswerContext, answerable, auditActor, findStructureRef, linkExpired, linkInvalid, memberVia, type StructureRef } from './answers.ts';
+import { type AnswerContext, answerable, auditActor, findStructureRef, linkOrTeam, signedToken, type StructureRef } from './answers.ts';
 import { findNeed, type Need } from './repository.ts';
 import { linkExpiry, recipientPath, structureAddresses } from './sending.ts';
 
@@ -200,19 +199,8 @@ export interface InvitationContext {
 
 /** Who answers an invitation: the invited structure's signed link, or its team. */
 export async function invitationAccess(p: Platform, actor: Actor, consortiumId: string, structureId: string, jeton: string | null | undefined, now = new Date()): Promise<InvitationContext> {
-  const token = typeof jeton === 'string' && jeton.length ? jeton : null;
-  let via: InvitationContext['via'] | null;
-  if (token) {
-    const v = verify(await signingKey(p.db), INVITE_PURPOSE, `${consortiumId}:${structureId}`, token, now);
-    if (!v.ok) throw v.reason === 'expired' ? linkExpired() : linkInvalid();
-    via = memberVia(actor, structureId) ?? 'link';
-  } else {
-    via = memberVia(actor, structureId);
-    if (!via) {
-      if (!actor.person && !actor.token) throw unauthenticated();
-      throw new AppError('FORBIDDEN', 'Seule l’équipe de la structure invitée peut répondre à cette invitation.', 403);
-    }
-  }
+  const token = signedToken(jeton);
+  const via = await linkOrTeam(p, actor, { purpose: INVITE_PURPOSE, subject: `${consortiumId}:${structureId}`, structureId, token, now }, 'Seule l’équipe de la structure invitée peut répondre à cette invitation.');
   const consortium = await findConsortium(p.db, consortiumId);
   const structure = await findStructureRef(p.db, structureId);
   const member = consortium?.members.find((m) => m.structureId === structureId);
