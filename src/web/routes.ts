@@ -1,5 +1,5 @@
 // Public web pages (DSFR), rendered on the server and readable without JavaScript.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../core/errors.ts';
 import type { ErrorBody } from '../core/http.ts';
 import type { Platform } from '../core/platform.ts';
@@ -10,12 +10,12 @@ import { profilePage } from './profile.ts';
 import { awardsOfSiret } from '../modules/notices/service.ts';
 import { resultsPage } from './results.ts';
 import { accessibilityPage, errorHtml, legalPage } from './static-pages.ts';
+import { sendHtml } from './reply.ts';
 
 export function errorPage(p: Platform) {
   return (status: number, body: ErrorBody, _req: FastifyRequest) => errorHtml(p.config, status, body.error.message);
 }
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 export async function webRoutes(app: FastifyInstance, p: Platform) {
   const pub = { config: { access: 'public' as const } };

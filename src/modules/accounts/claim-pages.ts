@@ -30,9 +30,9 @@ import {
 import { clientIp, csrfToken } from './http.ts';
 import type { Actor } from './model.ts';
 import { renderPage, safeReturn } from './pages.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Body = Record<string, string | undefined>;
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 const STATUS_BADGE: Record<ClaimStatus, string> = { pending: 'fr-badge--new', accepted: 'fr-badge--success', refused: 'fr-badge--error', cancelled: '' };
 const statusBadge = (s: ClaimStatus) => html`<p class="fr-badge fr-badge--sm ${STATUS_BADGE[s]}">${CLAIM_STATUS_LABEL[s]}</p>`;

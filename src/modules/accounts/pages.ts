@@ -11,11 +11,11 @@ import { clearSessionCookie, clientIp, csrfToken, setSessionCookie } from './htt
 import { canManageOrganisation, canSeeMembers, canSeeOrganisation, forbidden } from './policy.ts';
 import * as accounts from './service.ts';
 import { closeSession } from './sessions.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Req = FastifyRequest;
 type Body = Record<string, string | undefined>;
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 export function renderPage(p: Platform, o: { title: string; main: Html; breadcrumb?: Crumb[]; section?: Section; scripts?: string[] }): string {
   return layout(p.config, { title: o.title, main: o.main, breadcrumb: o.breadcrumb, section: o.section ?? 'account', scripts: o.scripts });

@@ -12,12 +12,12 @@ import { renderPage } from './pages.ts';
 import { requirePerson } from './policy.ts';
 import { type DeletionPlan, type OrganisationRef, deleteAccount, deletionPlan, exportMyData, exportPersonData } from './privacy.ts';
 import { SESSION_DAYS } from './repository.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Body = Record<string, string | undefined>;
 
 export const EXPORT_FILENAME = 'mes-donnees-passerelles.json';
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 const count = (n: number, none: string, one: string, many: string) => (n === 0 ? none : `${formatNumber(n)} ${n === 1 ? one : many}`);
 

@@ -21,10 +21,10 @@ import {
   listTokens,
   revokeToken,
 } from './tokens.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Body = Record<string, string | string[] | undefined>;
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 const SCOPE_HINT: Record<TokenScope, string> = {
   read: 'Consulter les données de l’organisation et de l’annuaire (requêtes GET).',

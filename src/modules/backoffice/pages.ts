@@ -31,11 +31,11 @@ import {
   type Scope,
   TARGET_TYPE_LABEL,
 } from './service.ts';
+import { sendHtml, first } from '../../web/reply.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 type MenuEntry = 'dashboard' | 'claims' | 'needs' | 'organisations' | 'people' | 'journal';
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 // Formatting -------------------------------------------------------------------------------------------------
 
@@ -69,7 +69,6 @@ function queryString(params: Record<string, string | number | undefined>): strin
   return s ? `?${s}` : '';
 }
 
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** Reads the page's parameters (French names) with the API's schema; a bad value gives a 400 page naming it. */
 function parseQuery<S extends z.ZodType>(schema: S, values: Record<string, string | undefined>, frenchName: Record<string, string>): z.output<S> {

@@ -30,11 +30,11 @@ import {
 import { LOGO_MULTIPART, uploadedFile } from './editing-routes.ts';
 import { KIND_CODES, SERVICE_TYPE_CODES } from './model.ts';
 import type { StructureProfile } from './service.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type FormValues = Record<string, string | string[] | undefined>;
 type Editable = EditableStructure & { canCorrectOfficial: boolean };
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 const str = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

@@ -48,11 +48,11 @@ import { CLOSED_REASON_LABEL, NEED_KIND_LABEL, NEED_STATUS_LABEL, RECIPIENT_STAT
 import type { Need } from './repository.ts';
 import { signingKey } from '../../core/signing.ts';
 import './sending.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Body = Record<string, string | undefined>;
 type Params = { id: string; structureId: string };
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** A page path for the structure, with its link's token when it came through one. */

@@ -22,6 +22,17 @@ const ContactSchema = z
   .nullable()
   .describe('Coordonnées de l’acheteur, données une fois la structure intéressée (sinon null)');
 
+/** The answer funnel of one (need, structure) row, as dates: the same fields wherever a row is shown. */
+export const FUNNEL_FIELDS = {
+  sentAt: z.string().nullable(),
+  openedAt: z.string().nullable(),
+  viewedAt: z.string().nullable(),
+  interestedAt: z.string().nullable(),
+  notInterestedAt: z.string().nullable(),
+  notInterestedReason: z.string().nullable(),
+  partnersAt: z.string().nullable(),
+};
+
 const ReceivedNeedSchema = z.object({
   needId: z.string(),
   reference: z.string(),
@@ -34,13 +45,7 @@ const ReceivedNeedSchema = z.object({
   status: z.enum(RECIPIENT_STATUSES).describe('Statut de la réponse de la structure (dernière étape franchie)'),
   score: z.number().nullable(),
   reasons: z.array(z.string()).describe('Pourquoi la structure a reçu ce besoin'),
-  sentAt: z.string().nullable(),
-  openedAt: z.string().nullable(),
-  viewedAt: z.string().nullable(),
-  interestedAt: z.string().nullable(),
-  notInterestedAt: z.string().nullable(),
-  notInterestedReason: z.string().nullable(),
-  partnersAt: z.string().nullable(),
+  ...FUNNEL_FIELDS,
   answers: z.record(z.string(), z.string()).describe('Réponses aux questions de l’acheteur'),
 });
 

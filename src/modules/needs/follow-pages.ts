@@ -32,13 +32,12 @@ import { NEED_KIND_LABEL, NEED_STATUS_LABEL, RECIPIENT_STATUS_LABEL } from './mo
 import { OUTCOME_AWARDED, OUTCOME_AWARDED_LABEL, type OutcomeAuthor, type OutcomeChoices, outcomeChoices, needForOutcome, recordOutcome } from './outcome.ts';
 import { isNeedBuyer } from './policy.ts';
 import type { Need } from './repository.ts';
+import { sendHtml, first } from '../../web/reply.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 type Body = Record<string, string | undefined>;
 type Params = { Params: { id: string } };
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 const DATE_TIME = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 const EUROS = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Platform } from '../../core/platform.ts';
 import { ErrorSchema } from '../directory/schemas.ts';
 import { KIND_CODES } from '../directory/model.ts';
+import { FUNNEL_FIELDS } from './answer-routes.ts';
 import { ANSWER_TABS, AnswersQuerySchema, listAnswers, needToFollow, sendReminder } from './follow-up.ts';
 import { impactFigures } from './impact.ts';
 import { RECIPIENT_STATUSES } from './model.ts';
@@ -39,13 +40,7 @@ const StructureAnswerSchema = StructureRefSchema.extend({
   score: z.number().nullable(),
   reasons: z.array(z.string()).describe('Pourquoi la structure a été sélectionnée, en français'),
   distanceKm: z.number().nullable(),
-  sentAt: z.string().nullable(),
-  openedAt: z.string().nullable(),
-  viewedAt: z.string().nullable(),
-  interestedAt: z.string().nullable(),
-  notInterestedAt: z.string().nullable(),
-  notInterestedReason: z.string().nullable(),
-  partnersAt: z.string().nullable(),
+  ...FUNNEL_FIELDS,
   reminderCount: z.number(),
   answers: z.array(QuestionAnswerSchema),
 });

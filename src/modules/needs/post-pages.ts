@@ -52,9 +52,9 @@ import {
   suggestSectors,
   emptyInput,
 } from './service.ts';
+import { sendHtml } from '../../web/reply.ts';
 
 type Body = Record<string, string | string[] | UploadedFile | UploadedFile[] | undefined>;
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 
 export const STEP_TITLES: Record<number, string> = {
   1: 'Votre besoin',

@@ -16,8 +16,8 @@ import { canEditNeed, canQualifyNeed } from './policy.ts';
 import type { Need } from './repository.ts';
 import { matchesTable, needPage, needSummary, placeLabel, statusBadge } from './post-pages.ts';
 import { CHANGES_DAYS, listAttachments, listNeeds, needFor, needMatches, qualifyNeed } from './service.ts';
+import { sendHtml } from '../../web/reply.ts';
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
 const DATE_TIME = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
 const when = (iso: string | null) => (iso ? html`<time datetime="${iso}">${DATE_TIME.format(new Date(iso))}</time>` : html`—`);
 

@@ -19,13 +19,12 @@ import type { Finding, FindingKind, ReservedFamily } from './model.ts';
 import { RESERVED_FAMILIES } from './model.ts';
 import { getNotice, type NoticeDetail, noticeMatches, type NoticeSummary, searchNotices } from './service.ts';
 import { checkUnsubscribeLink, createSearch, deleteSearch, listSearches, type SavedSearch, searchFor, unsubscribe, updateSearch } from './watch.ts';
+import { sendHtml, first } from '../../web/reply.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 type Body = Record<string, string | string[] | undefined>;
 type Params = { Params: { id: string } };
 
-const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').send(body);
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 const all = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
 const EUROS = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 });
 const DATE_TIME = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' });
