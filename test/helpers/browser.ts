@@ -1,7 +1,11 @@
 // Chromium for page tests (Debian's, through playwright-core) and axe-core checks.
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
+
+// A journey in a real browser is a dozen pages with axe on each: on two shared cores, under the load of
+// the rest of the suite, it needs more than the default minute. Every browser test file imports this.
+vi.setConfig({ testTimeout: 240_000 });
 
 /** Headless Chromium with the flags this closed network needs (no background connections). */
 export function launchChromium(): Promise<Browser> {
