@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openPglite } from './db.ts';
+import { openPg, openPglite } from './db.ts';
 import { AppError } from './errors.ts';
 
 describe('embedded database lock', () => {
@@ -26,5 +26,26 @@ describe('embedded database lock', () => {
     await db.close();
     expect(fs.existsSync(lock)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('PostgreSQL server', () => {
+  it('survives the server closing an idle connection, and opens a new one', async () => {
+    const db = await openPg(process.env.TEST_DATABASE_URL!, 2);
+    const admin = await openPg(process.env.TEST_DATABASE_URL!, 1);
+    try {
+      const pid = (await db.one<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid;
+      const crashes: unknown[] = [];
+      const onUncaught = (e: unknown) => crashes.push(e);
+      process.on('uncaughtException', onUncaught);
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.off('uncaughtException', onUncaught);
+      expect(crashes).toEqual([]);
+      expect((await db.one<{ one: number }>('SELECT 1 AS one'))?.one).toBe(1);
+    } finally {
+      await db.close();
+      await admin.close();
+    }
   });
 });

@@ -140,6 +140,10 @@ export async function openPg(url: string, max = 10): Promise<Db> {
       },
     } as never,
   });
+  // An idle connection the server closes (restart, administrator, database dropped) is an 'error' event
+  // of the pool: without a listener it would crash the process. The pool opens a new one when needed;
+  // a query that was running gets its own error.
+  pool.on('error', () => {});
   const run = async (text: string, values: unknown[]) => (await pool.query(text, values)).rows as Row[];
   const base = wrap(run, async (t) => {
     await pool.query(t);
