@@ -302,6 +302,9 @@ const ABBREVIATIONS = new Set(
 );
 const ANSWER_AFTER_QUESTION = /^(?:oui|non|néant|neant|sans objet|aucun|aucune|n\/a)\b/i;
 
+/** Characters read back from a full stop to find the word it ends (an abbreviation, an initial, a number). */
+const TAIL = 40;
+
 function splitBlock(block: string): string[] {
   const out: string[] = [];
   let start = 0;
@@ -314,9 +317,12 @@ function splitBlock(block: string): string[] {
     if (mark === '?' && ANSWER_AFTER_QUESTION.test(next)) continue;
     if (mark === '.') {
       const before = block.slice(start, m.index);
-      const word = /([\p{L}\d°.]+)$/u.exec(before)?.[1] ?? '';
+      // The end of what comes before is enough (expressions anchored at the end scan the whole string).
+      const tail = before.slice(-TAIL);
+      const word = /([\p{L}\d°.]+)$/u.exec(tail)?.[1] ?? '';
       if (ABBREVIATIONS.has(word.toLowerCase()) || /^\p{L}$/u.test(word) || /^(?:\p{L}\.)+\p{L}$/u.test(word)) continue;
       if (/^\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})$/i.test(before)) continue; // "1. Prix"
+      if (/[:;,]\s*\d{1,2}$/.test(tail)) continue; // "critères suivants : 1. Prix (50 %) ; 2. Valeur…"
     }
     if (!/^["«(]?[\p{Lu}\d•\-–—*]/u.test(next)) continue;
     out.push(block.slice(start, end));
@@ -397,6 +403,8 @@ interface SentenceContext {
   clauses: Span[];
   lotRefs: LotRef[];
   criterionText: boolean;
+  /** The previous sentence of the same text stated a social clause (a bare "Nombre d'heures : 350" continues it). */
+  afterSocialClause?: boolean;
   /** Topics negated in a clause ("pas de clause sociale", "marché non réservé"): "<clause start>|<topic>". */
   negatedTopics: Set<string>;
 }
@@ -471,7 +479,8 @@ function lotsAt(ctx: SentenceContext, hit: Span): string[] | null {
   const inside = refs.filter((r) => r.start < hit.end && r.end > hit.start);
   if (inside.length) return [...new Set(inside.flatMap((r) => r.lots))];
   const before = refs.filter((r) => r.end <= hit.start).pop();
-  const after = refs.find((r) => r.start >= hit.end);
+  let after = refs.find((r) => r.start >= hit.end);
+  if (after && /\d/.test(ctx.numbers.slice(hit.end, after.start))) after = undefined;
   if (after && (!before || /^\s?\(\s?$|\b(?:pour|au|aux|du|des|sur|concernant|dans)\s(?:le |les |l')?(?:\(\s?)?$/.test(ctx.norm.slice(hit.end, after.start)))) {
     if (!before || after.start - hit.end <= 40) return after.lots;
   }
@@ -605,6 +614,7 @@ function familiesIn(window: string): { family: ReservedFamily; start: number; en
       const end = m.index + m[0].length;
       if (overlaps(covered, m.index, end)) continue;
       if (term.needsOperator && !rules.OPERATOR_WORDS.test(window.slice(0, m.index))) continue;
+      if (!term.needsOperator && rules.PERSONS_OF_STRUCTURE.test(window.slice(Math.max(0, m.index - 50), m.index))) continue;
       covered.push({ start: m.index, end });
       found.push({ family: term.family, start: m.index, end });
     }
@@ -623,6 +633,7 @@ function reservationHits(ctx: SentenceContext): Hit[] {
       const end = start + m[0].length;
       if (overlaps(taken, start, end)) continue;
       if (trigger.notBefore?.test(norm.slice(Math.max(0, start - 15), start))) continue;
+      if (trigger.id === 'contract-reserved' && /\b(?:est|sont|sera|seront)\b/.test(m[0]) && rules.CONTRACT_AS_COMPLEMENT.test(norm.slice(Math.max(0, start - 25), start))) continue;
       if (trigger.notAfter?.test(norm.slice(end, end + 30))) continue;
       const clause = clauseAt(ctx, start);
       let windowEnd = Math.min(clause.end, end + rules.TARGET_WINDOW);
@@ -644,6 +655,19 @@ function reservationHits(ctx: SentenceContext): Hit[] {
       }
       if (families.length === 0) hits.push({ kind: 'reserved', value: 'unspecified', start, end });
       for (const f of families) hits.push({ kind: 'reserved', value: f.family, start, end: end + f.end });
+      // "le lot n°1 est réservé aux ESAT, le lot n°2 aux SIAE": an elliptic member repeats the reservation for other lots.
+      for (let from = windowEnd, k = 0; k < 5; k++) {
+        const e = rules.RESERVATION_ELLIPSIS.exec(norm.slice(from));
+        if (!e) break;
+        const targetStart = from + e[0].length;
+        let targetEnd = Math.min(norm.length, targetStart + rules.TARGET_WINDOW);
+        const cut2 = rules.TARGET_WINDOW_END.exec(norm.slice(targetStart, targetEnd));
+        if (cut2) targetEnd = targetStart + cut2.index;
+        const more = familiesIn(ctx.masked.slice(targetStart, targetEnd));
+        if (more.length === 0) break;
+        for (const f of more) hits.push({ kind: 'reserved', value: f.family, start: from, end: targetStart + f.end });
+        from = targetEnd;
+      }
     }
   }
   return hits;
@@ -715,25 +739,28 @@ function hoursHits(ctx: SentenceContext): Hit[] {
     const unit = rules.HOUR_UNIT_AFTER.exec(after);
     let insertion = false;
     if (unit) {
-      if (rules.HOURS_NOT_BEFORE.test(before)) continue;
+      if (rules.HOURS_NOT_BEFORE.test(before) || rules.SERVICE_HOURS_KIND.test(after)) continue;
       // "350 heures d'insertion", "1 500 heures de travail réservées à l'insertion" (up to the next number)
       const forward = after.slice(unit[0].length, unit[0].length + 90).split(/\d/)[0];
       if (rules.INSERTION_WORDING.test(forward)) insertion = true;
       else if (!rules.OTHER_HOURS_KIND.test(after)) {
         // "clause d'insertion : 420 heures", "…insertion représente 5 % des heures, soit 1 200 heures"
         let back = before.slice(-150);
+        if (clause.start > 0 && rules.CLAUSE_GOES_ON.test(text.slice(clause.start, clause.end)))
+          back = text.slice(Math.max(0, clause.start - 150), start);
         const quantities = [...back.matchAll(g(rules.HOUR_QUANTITY))];
         const last = quantities[quantities.length - 1];
         if (last) back = back.slice(last.index + last[0].length);
         // "…5 % des heures, soit 7 000 heures de travail": the base of the share, not the insertion hours
         const base = rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back);
-        insertion = !base && (rules.INSERTION_WORDING.test(back) || (start - lastHitEnd <= rules.HOURS_LIST_GAP && lastHitEnd >= clause.start));
+        insertion = !base && (rules.INSERTION_WORDING.test(back) || (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(/\blots?\b|\bpour\b|\b(?:le|les|et)\b/g, '')))));
       }
     } else if (!rules.NOT_HOURS_AFTER.test(after)) {
       // "nombre d'heures d'insertion : 700", "Nombre d'heures : 350 (clause d'insertion)"
       insertion =
         rules.HOURS_LABEL_BEFORE.test(before) ||
-        (rules.HOURS_GENERIC_LABEL_BEFORE.test(before) && rules.INSERTION_WORDING.test(text.slice(clause.start, clause.end)));
+        (rules.HOURS_GENERIC_LABEL_BEFORE.test(before) && rules.INSERTION_WORDING.test(text.slice(clause.start, clause.end))) ||
+        (ctx.afterSocialClause === true && rules.HOURS_BARE_LABEL_BEFORE.test(before));
     }
     if (!insertion) continue;
     const hitEnd = end + (unit?.[0].length ?? 0);
@@ -791,12 +818,18 @@ export function textFindings(text: NoticeText): Finding[] {
   const criterionText = isCriterionText(text.path);
   // Every rule needs one of the prefilter's fragments in its sentence: a text, then a sentence, without any gives nothing.
   if (!mayMatch(text.text, criterionText)) return findings;
+  let afterSocialClause = false;
   for (const sentence of splitSentences(text.text)) {
-    if (!mayMatch(sentence, criterionText)) continue;
+    if (!mayMatch(sentence, criterionText)) {
+      afterSocialClause = false;
+      continue;
+    }
     const { text: norm, map } = normalizeText(sentence);
     if (norm === '') continue;
     const { ctx, citations } = contextOf(norm, criterionText);
+    ctx.afterSocialClause = afterSocialClause;
     const hits = [...reservationHits(ctx), ...phraseHits(ctx), ...articleHits(ctx, citations), ...hoursHits(ctx)];
+    afterSocialClause = hits.some((h) => h.kind === 'socialClause');
     const seen = new Set<string>();
     const sentenceFindings: Finding[] = [];
     let collapsed: string | null = null;
@@ -904,7 +937,22 @@ export function classifyNotice(notice: Notice): Classification {
     };
   });
 
-  const lotsTotal = sum([...lotHours.values()].flat().length ? [...lotHours.values()].map((h) => sum(h) ?? 0) : []);
+  // A volume stated once for several lots ("lots 1 et 2 : 300 heures au total") counts once in the notice total.
+  const hourKey = (f: Finding) => `${f.path}|${f.excerpt}|${f.value}`;
+  const lotsOfKey = new Map<string, Set<string>>();
+  for (const f of findings) if (f.kind === 'insertionHours' && f.lot !== null) lotsOfKey.set(hourKey(f), (lotsOfKey.get(hourKey(f)) ?? new Set()).add(f.lot));
+  const countedShared = new Set<string>();
+  const lotParts: number[] = [];
+  for (const lot of lotIds) {
+    for (const v of lotHours.get(lot) ?? []) {
+      const sources = findings.filter((f) => f.kind === 'insertionHours' && f.lot === lot && Number(f.value.replace(',', '.')) === v);
+      const shared = sources.every((f) => (lotsOfKey.get(hourKey(f))?.size ?? 0) > 1 && !rules.HOURS_EACH_LOT.test(f.excerpt));
+      if (shared && sources.some((f) => countedShared.has(hourKey(f)))) continue;
+      for (const f of sources) countedShared.add(hourKey(f));
+      lotParts.push(v);
+    }
+  }
+  const lotsTotal = sum(lotParts);
   let insertionHours: number | null;
   if (lotsTotal === null) insertionHours = sum(noticeHours);
   else {

@@ -98,6 +98,12 @@ export const OLD_ARTICLES: OldArticleRule[] = [
     comment: 'Ordonnance 2015-899 art. 36 without its paragraph: a reservation, family not stated.',
   },
   {
+    id: 'decret-13',
+    pattern: /\bart(?:icle)?\.?\s?13\b[^.;]{0,30}?decret (?:n° ?|no ?)?2016-360/,
+    meaning: reservedTo('unspecified'),
+    comment: 'Décret 2016-360 art. 13: minimum share of disabled / disadvantaged workers of the art. 36 reservation.',
+  },
+  {
     id: 'ord-37',
     pattern: /\bart(?:icle)?\.?\s?37\b[^.;]{0,30}?ordonnance/,
     meaning: reservedTo('ess'),
@@ -161,6 +167,8 @@ export interface ReservationTrigger {
 
 const LOT_LIST = String.raw`(?:\s?(?:n°|no|nº)?\s?\d{1,3}(?:\s?(?:,|et|ou|a)\s?\d{1,3})*)?`;
 
+/** Before a predicate "… consultation sont réservés": the contract word is the complement of another noun ("les documents de la consultation sont réservés aux candidats…"). */
+export const CONTRACT_AS_COMPLEMENT = /(?:^|\s)(?!(?:lots?|marches?|accords?-cadres?|contrats?)\b)[a-z]{3,} (?:de la|du|des|de l')\s?$/;
 /** Not a reservation of the contract: "se réserve le droit", "sous réserve de", the noun "réserves". */
 export const TRIGGER_NOT_BEFORE = /(?:\bse|\bsous|\bnous|\bs'|\bme|\bdes|\bles|\bsans|\bheures?(?: de travail| travaillees)?)\s?$/;
 /** Not a reservation of the contract: "réserve le droit / la possibilité", "réserve de propriété", "réserves émises". */
@@ -205,6 +213,8 @@ export const RESERVED_TO_OTHER = /^\s?(?::\s?)?(?:(?:a|aux|au|pour)\s(?:une |la 
 
 /** Where the words after a trigger stop: a new clause with its own subject ("…, le lot 2 …", "… et les candidats …"). */
 export const TARGET_WINDOW_END = /;|(?:,|\bet\b)\s(?:(?:le|la|les|un|une|ce|cette|ces|il|elle|ils|elles|en revanche)\s|l')|\bmais\b/;
+/** After the words of a reservation, an elliptic member for other lots: ", le lot n°2 aux SIAE", "et les lots 3 et 4 à des ESAT". */
+export const RESERVATION_ELLIPSIS = /^\s?(?:,|;|\bet\b)\s?(?:et\s)?(?:le|les)\slots?\s?(?:n°|no)?\s?\d{1,3}(?:\s?(?:,|et|a)\s?\d{1,3})*\s?,?\s(?=(?:aux?|a (?:des|la|l'|une?))\s)/;
 /** Maximum length of the words read after a trigger. */
 export const TARGET_WINDOW = 250;
 
@@ -217,6 +227,8 @@ export interface FamilyTerm {
   comment: string;
 }
 
+/** Before a structure term: persons OF that structure ("aux travailleurs de l'ESAT"), not the structure as reservee. */
+export const PERSONS_OF_STRUCTURE = /\b(?:travailleurs|usagers|residents|salaries|agents|beneficiaires|eleves|adherents|personnels?|encadrants)(?:\s[a-z]+){0,2}\s(?:de l'|du |des |de la |d')$/;
 /** Before a person term, in the window: the reservation is to operators employing those persons. */
 export const OPERATOR_WORDS = /\b(?:operateurs?|entreprises?|structures?|organismes?|organisations?|employeurs?|emploi\w*|employ\w*|font travailler|faisant travailler|integration|insertion)\b/;
 
@@ -306,7 +318,9 @@ export interface PhraseRule {
 
 /** Context that makes weak social wording an execution clause rather than the object of an insertion service. */
 export const CLAUSE_CONTEXT =
-  /\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion/;
+  /\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b(?! (?:d'accompagnement|de prestations?|d'animation|de suivi|de cours|de formation|d'enseignement|de stage|par (?:groupe|stagiaire|session)))|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion/;
+/** A sentence listing weighted award criteria. */
+const CRITERIA_LIST_CONTEXT = /\bcriteres?\b|\bponderation|\bjugement des offres|\boffres (?:seront |sont )?(?:jugees|appreciees|analysees|classees|evaluees)|\battribution\b/;
 /** Context that makes "développement durable" an environmental requirement rather than a service's name. */
 const ENV_CONTEXT = /\bclauses?\b|conditions? (?:particulieres? )?d'execution|exigences?|titulaire|attributaire|prestataire|s'engage|demarche/;
 
@@ -388,6 +402,13 @@ export const PHRASE_RULES: PhraseRule[] = [
     comment: 'Standard CCAP formula: "réaliser une action d’insertion qui permette l’accès ou le retour à l’emploi de personnes rencontrant des difficultés…".',
   },
   {
+    id: 'eforms-social-objective',
+    topic: 'social',
+    role: 'clause',
+    pattern: /\bpossibilites? d'emploi des chomeurs de longue duree|\brealisation d'objectifs sociaux\b/,
+    comment: 'eForms BT-775 "opp" / BT-06 "soc-obj" French labels rendered as text.',
+  },
+  {
     id: 'social-considerations',
     topic: 'social',
     role: 'auto',
@@ -429,6 +450,14 @@ export const PHRASE_RULES: PhraseRule[] = [
     comment: '"publics éloignés de l’emploi" with a clause context.',
   },
   {
+    id: 'persons-in-insertion',
+    topic: 'social',
+    role: 'auto',
+    pattern: /\b(?:salaries?|personnes?|publics?|travailleurs?|beneficiaires?) (?:en (?:parcours |situation |demarche )?d'insertion|en insertion)\b/,
+    needs: CLAUSE_CONTEXT,
+    comment: '"10 % des heures travaillées à des salariés en parcours d’insertion".',
+  },
+  {
     id: 'employment-promotion',
     topic: 'social',
     role: 'auto',
@@ -437,7 +466,23 @@ export const PHRASE_RULES: PhraseRule[] = [
     comment: '"promotion de l’emploi des personnes éloignées de l’emploi / en difficulté".',
   },
 
+  {
+    id: 'weighted-social-criterion',
+    topic: 'social',
+    role: 'criterion',
+    pattern: /\b(?:insertion(?: professionnelle| sociale et professionnelle| sociale)?|performance sociale|valeur sociale)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)/,
+    needs: CRITERIA_LIST_CONTEXT,
+    comment: '"Pondération : prix 60 %, valeur technique 30 %, insertion professionnelle 10 %".',
+  },
   // --- environmental, explicit award criteria
+  {
+    id: 'weighted-environment-criterion',
+    topic: 'environmental',
+    role: 'criterion',
+    pattern: /\b(?:developpement durable|(?:valeur|performance|qualite|demarche) environnementale|environnement)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)/,
+    needs: CRITERIA_LIST_CONTEXT,
+    comment: '"Jugement des offres : prix (60 %), valeur technique (30 %), développement durable (10 %)".',
+  },
   {
     id: 'environment-performance',
     topic: 'environmental',
@@ -483,6 +528,14 @@ export const PHRASE_RULES: PhraseRule[] = [
     pattern:
       /\b(?:bilan|empreinte) carbone\b|\bgaz a effet de serre\b|\bbas carbone\b|\bdecarbon\w+|\beco-?label\w*|\blabels? (?:ecologiques?|environnementa\w+)|\bnf environnement\b|\bagriculture biologique\b|\bproduits? (?:issus de l'agriculture )?biologiques?\b|\begalim\b/,
     comment: 'Carbon footprint, eco-labels, organic products (EGalim).',
+  },
+  {
+    id: 'waste-management',
+    topic: 'environmental',
+    role: 'auto',
+    pattern: /\b(?:gestion|tri(?: selectif)?|valorisation|reduction|tracabilite) des dechets\b|\bso[gs]ed\b/,
+    needs: /conditions? (?:particulieres? )?d'execution|\bclauses?\b|s'engage|exigences?|\bso[gs]ed\b|\bcriteres?\b/,
+    comment: '"gestion des déchets de chantier (SOGED)" imposed on the holder.',
   },
   {
     id: 'sustainable-development',
@@ -535,12 +588,13 @@ export const NEGATION_CUES = new Set(['pas', 'aucun', 'aucune', 'aucuns', 'aucun
 /** Words allowed between a negation cue and the match ("n’est pas soumis à une clause", "ne fait pas l’objet d’une réservation"). */
 export const NEGATION_FILLERS = new Set(
   (
-    "de d' du des la le les l' un une a au aux en y il pour par sur dans ce cette ces son sa ses leur leurs ( ) , - / . " +
+    "de d' du des la le les l' un une a au aux en y il pour par sur dans ce cette ces son sa ses leur leurs ( ) - / . " +
     'soumis soumise soumises concerne concernee concernes concernees assorti assortie assortis assorties prevu prevue prevus prevues ' +
     'inclus incluse inclue reserve reservee reserves reservees titre article articles art objet dispositions disposition specifique specifiques ' +
     'particulier particuliere particulieres lieu prevoir inclure imposer integrer exiger inserer appliquer applique appliquee applicable applicables ' +
     'retenu retenue retenus retenues impose imposee exige exigee demande demandee est sont sera seront etre fait font comporte comportent contient ' +
-    'integre integree mis mise en place oeuvre ni sens application vertu conformement mentionne mentionnee mentionnes vise visee vises'
+    'integre integree mis mise en place oeuvre ni sens application vertu conformement mentionne mentionnee mentionnes vise visee vises ' +
+    'ete juge jugee opportun souhaite souhaitee decide decidee envisage envisagee possible necessaire utile'
   ).split(' '),
 );
 
@@ -563,9 +617,17 @@ export const HOUR_UNIT_AFTER = /^\s?(?:h|hrs?|heures?)(?![a-z])(?!\s?\d)/;
 export const INSERTION_WORDING = /\binsertion\b|\bclauses? sociales?\b|\beloigne\w* (?:de l'emploi|du marche du travail)|\bpublics? en difficulte|\bpersonnes? en difficulte/;
 /** Hours that are not insertion hours: delays, opening hours, weekly or daily hours. */
 export const HOURS_NOT_BEFORE = /(?:\bformation (?:de|d'une duree de)|\bsous|\bdelai(?: de)?|\bdans les|\bdans un delai de|\ben moins de|\bavant|\bapres|\btoutes les|\bchaque|\bouverture|\bhoraires?|\bentre|\bde \d+\s?h? a|\bpreavis de)\s?$/;
-export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*)/;
+export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent|tranche|groupe|stagiaire|session|module|beneficiaire)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*)/;
 /** Hours of another kind named right after the number: not insertion hours unless insertion wording follows directly. */
 export const OTHER_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:de formation|travaillees|de main[ -]d'oeuvre|d'ouverture|de presence|d'intervention|de conduite|de cours)/;
+/** A clause that goes on from the previous one ("…; elle s'applique aux lots 1 et 2 pour 300 heures"). */
+export const CLAUSE_GOES_ON = /^\s?(?:elle|celle-ci|ce volume|cette clause|celles?-ci)\b/;
+/** A bare hours label, read as insertion hours right after a sentence stating a social clause ("Nombre d'heures : 350"). */
+export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$/;
+/** A volume stated for each of several lots (otherwise one volume for several lots counts once in the total). */
+export const HOURS_EACH_LOT = /\bchacun|\bchaque lot|\bpar lot\b|\brespectivement/i;
+/** Hours of the service bought (an insertion service): never insertion hours, whatever follows. */
+export const SERVICE_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:d'accompagnement|de prestations?|d'animation|de suivi|de cours|d'enseignement|de stage|de face-a-face|de coaching)/;
 /** "… heures de travail": the base of a share when a percentage comes before ("5 % des heures, soit 7 000 heures de travail"). */
 export const WORK_HOURS_AFTER = /^\s?(?:h|hrs?|heures?)\s(?:de travail|de main[ -]d'oeuvre)(?! (?:d'|en |reservees? a l'|consacrees? a l'|dediees? a l')insertion)/;
 export const PERCENTAGE = /\d\s?(?:%|pour ?cent)/;
@@ -587,7 +649,7 @@ export const NUMBER_NOT_AFTER = /(?:\blots?|\bn°|\bno|\bnumero|\barticles?|\bar
 // Lots named in a sentence of a notice-level text
 
 /** "lot 2", "lot n° 3", "lots 1 et 2", "lots 1, 2 et 4", "lots 1 à 3", "lots n°1-3". Group 1: the list. */
-export const LOT_REFERENCE = /\blots?\s?(?:n°|no|nº|numeros?)?\s?(\d{1,3}(?:\s?(?:,|et|ou|&|a|au)\s?(?:(?:le |les )?lots?\s?)?(?:n°|no)?\s?\d{1,3}|-\d{1,3})*)(?![\d])(?!\s?(?:%|€|euros?|heures?|h\b))/g;
+export const LOT_REFERENCE = /\blots?\s?(?:n°|no|nº|numeros?)?\s?(\d{1,3}(?:\s?(?:,|et|ou|&|a|au)\s?(?:(?:le |les )?lots?\s?)?(?:n°|no)?\s?\d{1,3}(?![ .]\d{3}(?!\d))|-\d{1,3})*)(?![\d])(?!\s?(?:%|€|euros?|heures?|h\b))/g;
 
 // ---------------------------------------------------------------------------------------------------
 // Prefilter
@@ -613,13 +675,16 @@ export const RULE_STEMS = new RegExp(
     String.raw`2112|2113|2152|3113|ordonnance|\bcmp\b|decret|code des marches publics`,
     // social wording, insertion hours
     "insertion|eloigne|en difficulte|rencontrant des difficultes|promotion de l'emploi|facilitat|a des personnes|a des publics",
+    "possibilites d'emploi|objectifs sociaux",
+    "(?:nombre|volume|total)s? (?:d'heures|horaire)",
     "criteres? (?:d'attribution |de jugement |de choix )?(?:de performance )?socia",
     'clauses?(?: environnementales?(?: et| ou| ni)?)? socia',
     "d'execution (?:a caractere |de nature |d'ordre )?socia",
     'considerations? socia|performance sociale|aspects? sociaux|responsabilite sociale',
     // environmental wording
     'clauses? (?:sociales? (?:et|ou|ni) )?vert',
-    'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim',
+    'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim|soged|sosed',
+    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets',
   ].join('|'),
 );
 
@@ -636,9 +701,9 @@ export const GROUP_NEEDS = {
   /** RESERVATION_TRIGGERS (on the normalised sentence). */
   reservation: /reserv|exclusivement|uniquement|seulement|qu'a/,
   /** PHRASE_RULES of topic social (on the masked sentence). */
-  socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics/,
+  socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi/,
   /** PHRASE_RULES of topic environmental (on the masked sentence). */
-  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycle|effet de serre|label|biologique|egalim/,
+  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycle|effet de serre|label|biologique|egalim|dechets|soged|sosed/,
   /** ARTICLE_CITATION. */
   citations: /2112|2113|2152|3113/,
   /** OLD_ARTICLES. */

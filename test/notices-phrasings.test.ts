@@ -1,0 +1,51 @@
+// Phrasings the classifier was not tuned on: 237 records of test/fixtures/notices/phrasings/boamp.jsonl, each a
+// sentence or short passage worded as buyers word it (reservations, insertion clauses and hours, social and
+// environmental criteria, and boilerplate that must give nothing), read by the real BOAMP reader and
+// classified. The expected values travel with each record (`_case`); fields listed in `unchecked` are
+// judgement calls and are not compared.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyNotice } from '../src/modules/notices/classify.ts';
+import { readNotices } from '../src/modules/notices/formats/read.ts';
+import type { Classification, Notice } from '../src/modules/notices/model.ts';
+
+const FILE = path.join(import.meta.dirname, 'fixtures/notices/phrasings/boamp.jsonl');
+const FIELDS = ['reserved', 'socialClause', 'socialCriterion', 'environmental', 'insertionHours'] as const;
+
+interface Case {
+  id: string;
+  where: string;
+  text: string;
+  expected: Pick<Classification, (typeof FIELDS)[number]>;
+  unchecked: string[];
+}
+
+const notices: Notice[] = [];
+for await (const item of readNotices('boamp', FILE)) {
+  if (!item.ok) throw new Error(`${item.position}: ${item.message}`);
+  notices.push(item.notice);
+}
+
+describe('phrasings not tuned on', () => {
+  it('reads every record of the file', () => {
+    expect(notices.length).toBe(237);
+  });
+
+  // Each family of cases is represented: negatives (boilerplate) as well as positives.
+  it('holds positive and negative cases of every kind', () => {
+    const cases = notices.map((n) => (n.raw as { _case: Case })._case);
+    for (const field of ['socialClause', 'socialCriterion', 'environmental'] as const) {
+      expect(cases.filter((c) => c.expected[field] === true).length).toBeGreaterThan(10);
+      expect(cases.filter((c) => c.expected[field] === false).length).toBeGreaterThan(10);
+    }
+    expect(cases.filter((c) => c.expected.reserved.length > 0).length).toBeGreaterThan(30);
+    expect(cases.filter((c) => c.expected.insertionHours !== null).length).toBeGreaterThan(15);
+  });
+
+  it.each(notices.map((n) => [(n.raw as { _case: Case })._case.id, (n.raw as { _case: Case })._case.text.slice(0, 90), n] as const))('%s: %s', (_id, _text, n) => {
+    const c = (n.raw as { _case: Case })._case;
+    const got = classifyNotice(n);
+    const checked = FIELDS.filter((f) => !c.unchecked.includes(f));
+    expect(Object.fromEntries(checked.map((f) => [f, got[f]]))).toEqual(Object.fromEntries(checked.map((f) => [f, c.expected[f]])));
+  });
+});
