@@ -320,7 +320,7 @@ export interface PhraseRule {
 export const CLAUSE_CONTEXT =
   /\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b(?! (?:d'accompagnement|de prestations?|d'animation|de suivi|de cours|de formation|d'enseignement|de stage|par (?:groupe|stagiaire|session)))|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion/;
 /** A sentence listing weighted award criteria. */
-const CRITERIA_LIST_CONTEXT = /\bcriteres?\b|\bponderation|\bjugement des offres|\boffres (?:seront |sont )?(?:jugees|appreciees|analysees|classees|evaluees)|\battribution\b/;
+const CRITERIA_LIST_CONTEXT = /\bcriteres?\b|\bponderation|\bvaleur technique\b|\bjugement des offres|\boffres (?:seront |sont )?(?:jugees|appreciees|analysees|classees|evaluees)|\battribution\b/;
 /** Context that makes "développement durable" an environmental requirement rather than a service's name. */
 const ENV_CONTEXT = /\bclauses?\b|conditions? (?:particulieres? )?d'execution|exigences?|titulaire|attributaire|prestataire|s'engage|demarche/;
 
@@ -470,7 +470,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'weighted-social-criterion',
     topic: 'social',
     role: 'criterion',
-    pattern: /\b(?:insertion(?: professionnelle| sociale et professionnelle| sociale)?|performance sociale|valeur sociale)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)/,
+    pattern: /\b(?:insertion(?: professionnelle| sociale et professionnelle| sociale)?|performances? sociales?|valeur sociale|engagements? sociaux|aspects? sociaux|criteres? sociaux|dimension sociale)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)/,
     needs: CRITERIA_LIST_CONTEXT,
     comment: '"Pondération : prix 60 %, valeur technique 30 %, insertion professionnelle 10 %".',
   },
@@ -479,9 +479,10 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'weighted-environment-criterion',
     topic: 'environmental',
     role: 'criterion',
-    pattern: /\b(?:developpement durable|(?:valeur|performance|qualite|demarche) environnementale|environnement)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)/,
+    pattern:
+      /\b(?:developpement durable|(?:valeur|performance|qualite|demarche) environnementale|environnement)\s?(?:\(|:|-|=)?\s?\d{1,2}(?:[.,]\d+)?\s?(?:%|pts?\b|points?\b)|\b\d{1,2}(?:[.,]\d+)?\s?(?:%|points?) (?:pour|au titre de|consacres? a) (?:la |le |l')?(?:developpement durable|(?:valeur|performance|qualite|demarche) environnementale|environnement)\b/,
     needs: CRITERIA_LIST_CONTEXT,
-    comment: '"Jugement des offres : prix (60 %), valeur technique (30 %), développement durable (10 %)".',
+    comment: '"Jugement des offres : prix (60 %), valeur technique (30 %), développement durable (10 %)", "valeur technique : 60 % dont 10 % pour la démarche environnementale".',
   },
   {
     id: 'environment-performance',
@@ -533,7 +534,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'waste-management',
     topic: 'environmental',
     role: 'auto',
-    pattern: /\b(?:gestion|tri(?: selectif)?|valorisation|reduction|tracabilite) des dechets\b|\bso[gs]ed\b/,
+    pattern: /\b(?:gestion|tri(?: selectif)?|valorisation|reduction|tracabilite) des dechets\b|\b(?:trier|valoriser|recycler|reduire)(?: et (?:valoriser|recycler|traiter|reduire))? (?:les|ses) dechets\b|\bso[gs]ed\b/,
     needs: /conditions? (?:particulieres? )?d'execution|\bclauses?\b|s'engage|exigences?|\bso[gs]ed\b|\bcriteres?\b/,
     comment: '"gestion des déchets de chantier (SOGED)" imposed on the holder.',
   },
@@ -602,7 +603,7 @@ export const NEGATION_FILLERS = new Set(
 export const NEGATIVE_ANSWER = /^[^:?=]{0,90}?[:?=]\s?(?:non|no|neant|sans objet|aucun|aucune|nc|n\/a|sans|pas de|non applicable|nul|nulle)(?![a-z])|^\s?-?\s?(?:non|neant|sans objet)(?![a-z])/;
 /** After the match, a negated verb whose subject is the match: "la clause d’insertion ne s’applique pas", "…n’est pas prévue". */
 export const NEGATED_VERB_AFTER =
-  /^\s?(?:[a-z'-]+\s)?(?:n'|ne\s)(?:est|sont|sera|seront|s'applique|s'appliquent|s'appliquera|s'appliqueront|concerne|concernent|a|ont|y a|fait|font|figure|figurent|existe)\b[^.;]{0,20}?\b(?:pas|aucun|aucune|point|nullement)\b/;
+  /^\s?(?:(?:et|ou)\s[a-z'-]+\s|[a-z'-]+\s)?(?:n'|ne\s)(?:est|sont|sera|seront|s'applique|s'appliquent|s'appliquera|s'appliqueront|concerne|concernent|a|ont|y a|fait|font|figure|figurent|existe)\b[^.;]{0,20}?\b(?:pas|aucun|aucune|point|nullement)\b/;
 /** Where a clause of a sentence ends: negation and lots do not cross it. */
 export const CLAUSE_BOUNDARY = /;|\s(?:mais|cependant|toutefois|en revanche|par contre|alors que)\b/g;
 
@@ -621,7 +622,7 @@ export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|h
 /** Hours of another kind named right after the number: not insertion hours unless insertion wording follows directly. */
 export const OTHER_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:de formation|travaillees|de main[ -]d'oeuvre|d'ouverture|de presence|d'intervention|de conduite|de cours)/;
 /** A clause that goes on from the previous one ("…; elle s'applique aux lots 1 et 2 pour 300 heures"). */
-export const CLAUSE_GOES_ON = /^\s?(?:elle|celle-ci|ce volume|cette clause|celles?-ci)\b/;
+export const CLAUSE_GOES_ON = /^\s?(?:elle|celle-ci|ce volume|cette clause|celles?-ci|le volume (?:correspondant|horaire|d'heures)|ce qui represente)\b/;
 /** A bare hours label, read as insertion hours right after a sentence stating a social clause ("Nombre d'heures : 350"). */
 export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$/;
 /** A volume stated for each of several lots (otherwise one volume for several lots counts once in the total). */
@@ -680,11 +681,11 @@ export const RULE_STEMS = new RegExp(
     "criteres? (?:d'attribution |de jugement |de choix )?(?:de performance )?socia",
     'clauses?(?: environnementales?(?: et| ou| ni)?)? socia',
     "d'execution (?:a caractere |de nature |d'ordre )?socia",
-    'considerations? socia|performance sociale|aspects? sociaux|responsabilite sociale',
+    'considerations? socia|performances? sociales?|aspects? sociaux|engagements? sociaux|dimension sociale|responsabilite sociale',
     // environmental wording
     'clauses? (?:sociales? (?:et|ou|ni) )?vert',
     'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim|soged|sosed',
-    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets',
+    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets|(?:trier|valoriser|recycler|reduire)(?: et (?:valoriser|recycler|traiter|reduire))? (?:les|ses) dechets',
   ].join('|'),
 );
 
