@@ -402,6 +402,15 @@ export const PHRASE_RULES: PhraseRule[] = [
     comment: 'Standard CCAP formula: "réaliser une action d’insertion qui permette l’accès ou le retour à l’emploi de personnes rencontrant des difficultés…".',
   },
   {
+    id: 'inclusive-subcontracting',
+    topic: 'social',
+    role: 'clause',
+    pattern:
+      /\b(?:sous-trait\w*|co-?trait\w*|mise a disposition|confier|recours a|faire appel a)\b[^.;]{0,80}?\b(?:siae|structures? d'insertion|etti|entreprises? de travail temporaire d'insertion|associations? intermediaires?|geiq|entreprises? adaptees?|esat)\b/,
+    needs: /\bclauses?\b|conditions? (?:particulieres? )?d'execution|\b(?:devra|devront|doit|doivent|s'engage\w*|obligation|exige\w*|impose\w*)\b/,
+    comment: 'The clause carried out through an inclusive structure: "confier 10 % des prestations en sous-traitance à une SIAE", "mise à disposition par une ETTI".',
+  },
+  {
     id: 'eforms-social-objective',
     topic: 'social',
     role: 'clause',
@@ -453,7 +462,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'persons-in-insertion',
     topic: 'social',
     role: 'auto',
-    pattern: /\b(?:salaries?|personnes?|publics?|travailleurs?|beneficiaires?) (?:en (?:parcours |situation |demarche )?d'insertion|en insertion)\b/,
+    pattern: /\b(?:salaries?|personnes?|publics?|travailleurs?|beneficiaires?|etp|equivalents? temps plein|postes?|emplois?|contrats?) (?:en (?:parcours |situation |demarche )?d'insertion|en insertion)\b/,
     needs: CLAUSE_CONTEXT,
     comment: '"10 % des heures travaillées à des salariés en parcours d’insertion".',
   },
@@ -600,7 +609,7 @@ export const NEGATION_FILLERS = new Set(
 );
 
 /** After the match, the answer to a label or question: "Marché réservé : non", "Clause sociale ? Néant", "MARCHE_RESERVE_NON". */
-export const NEGATIVE_ANSWER = /^[^:?=]{0,90}?[:?=]\s?(?:non|no|neant|sans objet|aucun|aucune|nc|n\/a|sans|pas de|non applicable|nul|nulle)(?![a-z])|^\s?-?\s?(?:non|neant|sans objet)(?![a-z])/;
+export const NEGATIVE_ANSWER = /^[^:?=]{0,90}?[:?=]\s?(?:[☐□]\s?oui\s?[☒☑■x✓✔]\s?non|non|no|neant|sans objet|aucun|aucune|nc|n\/a|sans|pas de|non applicable|nul|nulle)(?![a-z])|^\s?-?\s?(?:non|neant|sans objet)(?![a-z])/;
 /** After the match, a negated verb whose subject is the match: "la clause d’insertion ne s’applique pas", "…n’est pas prévue". */
 export const NEGATED_VERB_AFTER =
   /^\s?(?:(?:et|ou)\s[a-z'-]+\s|[a-z'-]+\s)?(?:n'|ne\s)(?:est|sont|sera|seront|s'applique|s'appliquent|s'appliquera|s'appliqueront|concerne|concernent|a|ont|y a|fait|font|figure|figurent|existe)\b[^.;]{0,20}?\b(?:pas|aucun|aucune|point|nullement)\b/;
@@ -615,10 +624,10 @@ export const NUMBER = /(?<![\w.,'\-/°])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d{1,2})
 /** After a number: an hour unit, but not a time of day ("12h00", "8 h 30"). */
 export const HOUR_UNIT_AFTER = /^\s?(?:h|hrs?|heures?)(?![a-z])(?!\s?\d)/;
 /** Insertion wording near an hour quantity (after it, or before it in the clause). */
-export const INSERTION_WORDING = /\binsertion\b|\bclauses? sociales?\b|\beloigne\w* (?:de l'emploi|du marche du travail)|\bpublics? en difficulte|\bpersonnes? en difficulte/;
+export const INSERTION_WORDING = /\binsertion\b|\bclauses? sociales?\b|\beloigne\w* (?:de l'emploi|du marche du travail)|\bpublics? en difficulte|\bpersonnes? en difficulte|\brencontrant des difficultes (?:sociales|professionnelles|d'acces a l'emploi|d'insertion)/;
 /** Hours that are not insertion hours: delays, opening hours, weekly or daily hours. */
 export const HOURS_NOT_BEFORE = /(?:\bformation (?:de|d'une duree de)|\bsous|\bdelai(?: de)?|\bdans les|\bdans un delai de|\ben moins de|\bavant|\bapres|\btoutes les|\bchaque|\bouverture|\bhoraires?|\bentre|\bde \d+\s?h? a|\bpreavis de)\s?$/;
-export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent|tranche|groupe|stagiaire|session|module|beneficiaire)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*)/;
+export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|heures?)\s(?:d'insertion\s)?(?:par|pour chaque) tranche\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent|tranche|groupe|stagiaire|session|module|beneficiaire)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*)/;
 /** Hours of another kind named right after the number: not insertion hours unless insertion wording follows directly. */
 export const OTHER_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:de formation|travaillees|de main[ -]d'oeuvre|d'ouverture|de presence|d'intervention|de conduite|de cours)/;
 /** A clause that goes on from the previous one ("…; elle s'applique aux lots 1 et 2 pour 300 heures"). */
@@ -676,6 +685,7 @@ export const RULE_STEMS = new RegExp(
     String.raw`2112|2113|2152|3113|ordonnance|\bcmp\b|decret|code des marches publics`,
     // social wording, insertion hours
     "insertion|eloigne|en difficulte|rencontrant des difficultes|promotion de l'emploi|facilitat|a des personnes|a des publics",
+    String.raw`\bsiae\b|\betti\b|\bgeiq\b|\besat\b|entreprises? adaptees?|associations? intermediaires?`,
     "possibilites d'emploi|objectifs sociaux",
     "(?:nombre|volume|total)s? (?:d'heures|horaire)",
     "criteres? (?:d'attribution |de jugement |de choix )?(?:de performance )?socia",
@@ -702,7 +712,7 @@ export const GROUP_NEEDS = {
   /** RESERVATION_TRIGGERS (on the normalised sentence). */
   reservation: /reserv|exclusivement|uniquement|seulement|qu'a/,
   /** PHRASE_RULES of topic social (on the masked sentence). */
-  socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi/,
+  socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi|sous-trait|co-?trait|mise a disposition|confier|recours a|faire appel a/,
   /** PHRASE_RULES of topic environmental (on the masked sentence). */
   environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycle|effet de serre|label|biologique|egalim|dechets|soged|sosed/,
   /** ARTICLE_CITATION. */
