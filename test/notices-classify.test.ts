@@ -156,6 +156,12 @@ const TEXT_CASES: TextCase[] = [
     text: "Marché réservé aux SIAE en application de l'article 36 II de l'ordonnance du 23 juillet 2015 relative aux marchés publics.",
     expect: reserved('insertion'),
   },
+  {
+    name: 'décret 2016-360 art. 13 (share of workers of an art. 36 reservation): reserved, family not stated',
+    text: "Les candidats emploient au moins 50 % de travailleurs défavorisés, en application de l'article 13 du décret n° 2016-360 du 25 mars 2016.",
+    expect: reserved('unspecified'),
+  },
+  { name: 'article 13 of another decree is not a reservation', text: "Conformément à l'article 13 du décret n° 2016-361 du 25 mars 2016, les pièces sont transmises par voie électronique.", expect: {} },
   { name: 'old CMP art. 15', text: "Marché passé en application de l'article 15 du code des marchés publics.", expect: reserved('handicap') },
   { name: 'family after a label', text: 'Lot réservé : oui — entreprises adaptées', expect: reserved('handicap') },
   { name: "n'est réservé qu'aux", text: "Le marché n'est réservé qu'aux entreprises adaptées.", expect: reserved('handicap') },

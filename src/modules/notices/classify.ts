@@ -404,7 +404,7 @@ interface SentenceContext {
   lotRefs: LotRef[];
   criterionText: boolean;
   /** The previous sentence of the same text stated a social clause (a bare "Nombre d'heures : 350" continues it). */
-  afterSocialClause?: boolean;
+  afterSocialClause: boolean;
   /** Topics negated in a clause ("pas de clause sociale", "marché non réservé"): "<clause start>|<topic>". */
   negatedTopics: Set<string>;
 }
@@ -566,7 +566,7 @@ function citationsOf(norm: string): Citation[] {
   return found;
 }
 
-function contextOf(norm: string, criterionText: boolean): { ctx: SentenceContext; citations: Citation[] } {
+function contextOf(norm: string, criterionText: boolean, afterSocialClause: boolean): { ctx: SentenceContext; citations: Citation[] } {
   let masked = norm;
   rules.NOISE.forEach((re, i) => {
     if (!rules.NOISE_NEEDS[i].test(masked)) return;
@@ -577,7 +577,7 @@ function contextOf(norm: string, criterionText: boolean): { ctx: SentenceContext
   let numbers = masked;
   for (const s of [...citations, ...lotRefs]) numbers = blank(numbers, s.start, s.end, '#');
   for (const m of numbers.matchAll(/\d+(?:[-/]\d+)+|\b(?:n°|no)\s?\d+/g)) numbers = blank(numbers, m.index, m.index + m[0].length, '#');
-  return { ctx: { norm, masked, numbers, clauses: clausesOf(norm), lotRefs, criterionText, negatedTopics: new Set() }, citations };
+  return { ctx: { norm, masked, numbers, clauses: clausesOf(norm), lotRefs, criterionText, afterSocialClause, negatedTopics: new Set() }, citations };
 }
 
 // --- rules
@@ -622,6 +622,13 @@ function familiesIn(window: string): { family: ReservedFamily; start: number; en
   return found;
 }
 
+/** Where the words a reservation is made to end, reading from `from`: a new clause with its own subject, TARGET_WINDOW, or `limit`. */
+function targetEnd(norm: string, from: number, limit: number): number {
+  const end = Math.min(limit, from + rules.TARGET_WINDOW);
+  const cut = rules.TARGET_WINDOW_END.exec(norm.slice(from, end));
+  return cut ? from + cut.index : end;
+}
+
 function reservationHits(ctx: SentenceContext): Hit[] {
   const hits: Hit[] = [];
   const taken: Span[] = [];
@@ -633,12 +640,9 @@ function reservationHits(ctx: SentenceContext): Hit[] {
       const end = start + m[0].length;
       if (overlaps(taken, start, end)) continue;
       if (trigger.notBefore?.test(norm.slice(Math.max(0, start - 15), start))) continue;
-      if (trigger.id === 'contract-reserved' && /\b(?:est|sont|sera|seront)\b/.test(m[0]) && rules.CONTRACT_AS_COMPLEMENT.test(norm.slice(Math.max(0, start - 25), start))) continue;
+      if (trigger.predicateNotBefore && rules.PREDICATE_VERB.test(m[0]) && trigger.predicateNotBefore.test(norm.slice(Math.max(0, start - 25), start))) continue;
       if (trigger.notAfter?.test(norm.slice(end, end + 30))) continue;
-      const clause = clauseAt(ctx, start);
-      let windowEnd = Math.min(clause.end, end + rules.TARGET_WINDOW);
-      const cut = rules.TARGET_WINDOW_END.exec(norm.slice(end, windowEnd));
-      if (cut) windowEnd = end + cut.index;
+      const windowEnd = targetEnd(norm, end, clauseAt(ctx, start).end);
       if (rules.RESERVED_TO_OTHER.test(norm.slice(end, windowEnd))) {
         taken.push({ start, end });
         continue;
@@ -660,13 +664,11 @@ function reservationHits(ctx: SentenceContext): Hit[] {
         const e = rules.RESERVATION_ELLIPSIS.exec(norm.slice(from));
         if (!e) break;
         const targetStart = from + e[0].length;
-        let targetEnd = Math.min(norm.length, targetStart + rules.TARGET_WINDOW);
-        const cut2 = rules.TARGET_WINDOW_END.exec(norm.slice(targetStart, targetEnd));
-        if (cut2) targetEnd = targetStart + cut2.index;
-        const more = familiesIn(ctx.masked.slice(targetStart, targetEnd));
+        const end2 = targetEnd(norm, targetStart, norm.length);
+        const more = familiesIn(ctx.masked.slice(targetStart, end2));
         if (more.length === 0) break;
         for (const f of more) hits.push({ kind: 'reserved', value: f.family, start: from, end: targetStart + f.end });
-        from = targetEnd;
+        from = end2;
       }
     }
   }
@@ -753,14 +755,14 @@ function hoursHits(ctx: SentenceContext): Hit[] {
         if (last) back = back.slice(last.index + last[0].length);
         // "…5 % des heures, soit 7 000 heures de travail": the base of the share, not the insertion hours
         const base = rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back);
-        insertion = !base && (rules.INSERTION_WORDING.test(back) || (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(/\blots?\b|\bpour\b|\b(?:le|les|et)\b/g, '')))));
+        insertion = !base && (rules.INSERTION_WORDING.test(back) || (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(rules.HOURS_LIST_FILLERS, '')))));
       }
     } else if (!rules.NOT_HOURS_AFTER.test(after)) {
       // "nombre d'heures d'insertion : 700", "Nombre d'heures : 350 (clause d'insertion)"
       insertion =
         rules.HOURS_LABEL_BEFORE.test(before) ||
         (rules.HOURS_GENERIC_LABEL_BEFORE.test(before) && rules.INSERTION_WORDING.test(text.slice(clause.start, clause.end))) ||
-        (ctx.afterSocialClause === true && rules.HOURS_BARE_LABEL_BEFORE.test(before));
+        (ctx.afterSocialClause && rules.HOURS_BARE_LABEL_BEFORE.test(before));
     }
     if (!insertion) continue;
     const hitEnd = end + (unit?.[0].length ?? 0);
@@ -826,8 +828,7 @@ export function textFindings(text: NoticeText): Finding[] {
     }
     const { text: norm, map } = normalizeText(sentence);
     if (norm === '') continue;
-    const { ctx, citations } = contextOf(norm, criterionText);
-    ctx.afterSocialClause = afterSocialClause;
+    const { ctx, citations } = contextOf(norm, criterionText, afterSocialClause);
     const hits = [...reservationHits(ctx), ...phraseHits(ctx), ...articleHits(ctx, citations), ...hoursHits(ctx)];
     afterSocialClause = hits.some((h) => h.kind === 'socialClause');
     const seen = new Set<string>();
@@ -897,8 +898,11 @@ function flagsOf(findings: Finding[]): Flags {
 }
 
 /** Distinct positive numbers of hours among the findings. */
+/** The number of an insertion-hours finding ("1 200,5" is written "1200,5" in its value). */
+const hourValue = (f: Finding) => Number(f.value.replace(',', '.'));
+
 function hoursValues(findings: Finding[]): number[] {
-  const values = findings.filter((f) => f.kind === 'insertionHours').map((f) => Number(f.value.replace(',', '.')));
+  const values = findings.filter((f) => f.kind === 'insertionHours').map(hourValue);
   return [...new Set(values.filter((v) => Number.isFinite(v) && v > 0))];
 }
 
@@ -945,7 +949,7 @@ export function classifyNotice(notice: Notice): Classification {
   const lotParts: number[] = [];
   for (const lot of lotIds) {
     for (const v of lotHours.get(lot) ?? []) {
-      const sources = findings.filter((f) => f.kind === 'insertionHours' && f.lot === lot && Number(f.value.replace(',', '.')) === v);
+      const sources = findings.filter((f) => f.kind === 'insertionHours' && f.lot === lot && hourValue(f) === v);
       const shared = sources.every((f) => (lotsOfKey.get(hourKey(f))?.size ?? 0) > 1 && !rules.HOURS_EACH_LOT.test(f.excerpt));
       if (shared && sources.some((f) => countedShared.has(hourKey(f)))) continue;
       for (const f of sources) countedShared.add(hourKey(f));

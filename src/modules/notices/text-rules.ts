@@ -162,8 +162,13 @@ export interface ReservationTrigger {
   notBefore?: RegExp;
   /** The trigger does not count when the words after it match (e.g. "réserve le droit"). */
   notAfter?: RegExp;
+  /** Written as a predicate ("… sont réservés"), the trigger does not count when the words before it match. */
+  predicateNotBefore?: RegExp;
   comment: string;
 }
+
+/** A verb in a trigger's match: the trigger is a predicate ("les lots 1 et 2 sont réservés"). */
+export const PREDICATE_VERB = /\b(?:est|sont|sera|seront)\b/;
 
 const LOT_LIST = String.raw`(?:\s?(?:n°|no|nº)?\s?\d{1,3}(?:\s?(?:,|et|ou|a)\s?\d{1,3})*)?`;
 
@@ -183,6 +188,7 @@ export const RESERVATION_TRIGGERS: ReservationTrigger[] = [
       String.raw`\b(?:marches?(?: publics?)?|lots?${LOT_LIST}|contrats?|accords?-cadres?|consultations?|participation|procedures?)\s?(?:(?:est|sont|sera|seront)(?:-(?:il|ils|elle|elles))?\s)?(?:(?:entierement|totalement|partiellement|exclusivement|integralement)\s)?reserv(?:e|ee|es|ees)\b`,
     ),
     generic: true,
+    predicateNotBefore: CONTRACT_AS_COMPLEMENT,
     comment: '"marché réservé", "lot réservé", "les lots 1 et 2 sont réservés", "la participation est réservée", "le marché est-il réservé ?".',
   },
   {
@@ -316,9 +322,12 @@ export interface PhraseRule {
   comment: string;
 }
 
+/** Hours of the service bought when insertion is what is bought ("heures d'accompagnement"): never insertion hours. */
+const SERVICE_HOURS = String.raw`d'accompagnement|de prestations?|d'animation|de suivi|de cours|d'enseignement|de stage|de face-a-face|de coaching`;
 /** Context that makes weak social wording an execution clause rather than the object of an insertion service. */
-export const CLAUSE_CONTEXT =
-  /\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b(?! (?:d'accompagnement|de prestations?|d'animation|de suivi|de cours|de formation|d'enseignement|de stage|par (?:groupe|stagiaire|session)))|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion/;
+export const CLAUSE_CONTEXT = new RegExp(
+  String.raw`\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b(?! (?:${SERVICE_HOURS}|de formation|par (?:groupe|stagiaire|session)))|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion`,
+);
 /** A sentence listing weighted award criteria. */
 const CRITERIA_LIST_CONTEXT = /\bcriteres?\b|\bponderation|\bvaleur technique\b|\bjugement des offres|\boffres (?:seront |sont )?(?:jugees|appreciees|analysees|classees|evaluees)|\battribution\b/;
 /** Context that makes "développement durable" an environmental requirement rather than a service's name. */
@@ -637,7 +646,7 @@ export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures
 /** A volume stated for each of several lots (otherwise one volume for several lots counts once in the total). */
 export const HOURS_EACH_LOT = /\bchacun|\bchaque lot|\bpar lot\b|\brespectivement/i;
 /** Hours of the service bought (an insertion service): never insertion hours, whatever follows. */
-export const SERVICE_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:d'accompagnement|de prestations?|d'animation|de suivi|de cours|d'enseignement|de stage|de face-a-face|de coaching)/;
+export const SERVICE_HOURS_KIND = new RegExp(String.raw`^\s?(?:h|hrs?|heures?)\s(?:${SERVICE_HOURS})`);
 /** "… heures de travail": the base of a share when a percentage comes before ("5 % des heures, soit 7 000 heures de travail"). */
 export const WORK_HOURS_AFTER = /^\s?(?:h|hrs?|heures?)\s(?:de travail|de main[ -]d'oeuvre)(?! (?:d'|en |reservees? a l'|consacrees? a l'|dediees? a l')insertion)/;
 export const PERCENTAGE = /\d\s?(?:%|pour ?cent)/;
@@ -645,6 +654,8 @@ export const PERCENTAGE = /\d\s?(?:%|pour ?cent)/;
 export const HOUR_QUANTITY = /\d[\d .,]*\s?(?:h|hrs?|heures?)(?![a-z])/g;
 /** How far after an insertion-hours number a following number still belongs to the same list ("lot 1 = 500 h, lot 2 = 300 h"). */
 export const HOURS_LIST_GAP = 60;
+/** Words that may separate the numbers of an hours list across clauses ("300 heures pour le lot 1 ; 200 heures pour le lot 2"). */
+export const HOURS_LIST_FILLERS = /\blots?\b|\bpour\b|\b(?:le|les|et)\b/g;
 /** A generic hours label ("Nombre d'heures : 350") whose clause speaks of insertion elsewhere. */
 export const HOURS_GENERIC_LABEL_BEFORE = /\b(?:nombre|volume|total|quota)s?\s(?:d'heures|horaires?)\b[^0-9;]{0,25}$/;
 /** A label followed by the number without unit: "nombre d'heures d'insertion : 700". */
