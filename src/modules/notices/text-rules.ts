@@ -706,7 +706,7 @@ export const RULE_STEMS = new RegExp(
     // environmental wording
     'clauses? (?:sociales? (?:et|ou|ni) )?vert',
     'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim|soged|sosed',
-    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets|(?:trier|valoriser|recycler|reduire)(?: et (?:valoriser|recycler|traiter|reduire))? (?:les|ses) dechets',
+    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets|(?:trier|valoriser|recycler|traiter|reduire) (?:les|ses) dechets', // the last verb of « trier et valoriser les déchets »
   ].join('|'),
 );
 
