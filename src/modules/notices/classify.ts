@@ -6,9 +6,10 @@
 // - `textFindings(text)` for every `notice.texts` entry: French rules (text-rules.ts) run on each sentence.
 //
 // Speed: most sentences of a notice hold none of the words any rule needs (text-rules.ts RULE_STEMS). The
-// stems are expanded to literal strings once and looked for in the normalised bytes of each text, then of
-// each sentence of a text that holds one; only those sentences go through the rules, and within them a
-// group of rules runs only when its words are there (GROUP_NEEDS, NOISE_NEEDS).
+// stems are expanded to literal strings once, built into one automaton (Aho–Corasick) and looked for in the
+// normalised bytes of each text, then of each sentence of a text that holds one; only those sentences go
+// through the rules, and within them a group of rules runs only when its words are there (GROUP_NEEDS,
+// NOISE_NEEDS).
 //
 // Decisions (see also text-rules.ts):
 // - Text rules work per sentence; negation ("non", "pas de", "aucune", "sans", "ni", "Néant" answers,
@@ -238,41 +239,91 @@ function stemForms(source: string): StemForm[] {
   });
 }
 
-/** Finds whether any form of a stems pattern occurs in folded text, by the first two bytes of each form. */
+/**
+ * Finds whether any form of a stems pattern occurs in folded text: one automaton (Aho–Corasick) over the
+ * bytes of all forms, read once per byte of text. Bytes that no form holds share one class, so a state's row
+ * of transitions is short. `rows[state * width + class]` is the row offset of the next state; the last cell
+ * of a row says what ends there: 0 nothing, 1 a form without conditions at its ends, 2 forms to check.
+ */
 class StemMatcher {
-  private readonly first = new Int32Array(65536);
-  private readonly buckets: StemForm[][] = [];
+  private readonly classOf = new Uint8Array(256);
+  private readonly width: number;
+  private readonly rows: Int32Array;
+  /** Row offset → the forms ending there (through the failure links too) that have conditions at their ends. */
+  private readonly checks = new Map<number, StemForm[]>();
 
   constructor(pattern: RegExp) {
-    for (const form of stemForms(pattern.source)) {
-      const key = (form.bytes[0] << 8) | form.bytes[1];
-      if (!this.first[key]) this.first[key] = this.buckets.push([]);
-      this.buckets[this.first[key] - 1].push(form);
+    const forms = stemForms(pattern.source);
+    let classes = 1;
+    for (const form of forms) for (const b of form.bytes) if (!this.classOf[b]) this.classOf[b] = classes++;
+    this.width = classes + 1;
+    // The trie of the forms, then its failure links breadth first, which turn it into a complete automaton.
+    const next: number[][] = [new Array(classes).fill(-1)];
+    const ends: StemForm[][] = [[]];
+    for (const form of forms) {
+      let state = 0;
+      for (const b of form.bytes) {
+        const c = this.classOf[b];
+        if (next[state][c] === -1) {
+          next[state][c] = next.length;
+          next.push(new Array(classes).fill(-1));
+          ends.push([]);
+        }
+        state = next[state][c];
+      }
+      ends[state].push(form);
     }
+    const fail = new Array<number>(next.length).fill(0);
+    const queue: number[] = [];
+    for (let c = 0; c < classes; c++) {
+      if (next[0][c] === -1) next[0][c] = 0;
+      else queue.push(next[0][c]);
+    }
+    for (let q = 0; q < queue.length; q++) {
+      const state = queue[q];
+      ends[state] = [...ends[state], ...ends[fail[state]]];
+      for (let c = 0; c < classes; c++) {
+        const target = next[state][c];
+        if (target === -1) next[state][c] = next[fail[state]][c];
+        else {
+          fail[target] = next[fail[state]][c];
+          queue.push(target);
+        }
+      }
+    }
+    this.rows = new Int32Array(next.length * this.width);
+    next.forEach((row, state) => {
+      const offset = state * this.width;
+      row.forEach((target, c) => (this.rows[offset + c] = target * this.width));
+      const found = ends[state];
+      if (found.some((f) => !f.before && !f.after)) this.rows[offset + classes] = 1;
+      else if (found.length) {
+        this.rows[offset + classes] = 2;
+        this.checks.set(offset, found);
+      }
+    });
   }
 
   test(length: number): boolean {
     const b = foldBuffer;
+    const { rows, classOf } = this;
+    const last = this.width - 1;
+    let row = 0;
     let text: string | null = null;
-    for (let i = 0; i + 1 < length; i++) {
-      const bucket = this.first[(b[i] << 8) | b[i + 1]];
-      if (bucket === 0) continue;
-      for (const form of this.buckets[bucket - 1]) {
-        const bytes = form.bytes;
-        if (i + bytes.length > length) continue;
-        let k = 2;
-        while (k < bytes.length && b[i + k] === bytes[k]) k++;
-        if (k < bytes.length) continue;
-        if (form.before || form.after) {
-          text ??= Buffer.from(b.buffer, b.byteOffset, length).toString('latin1');
-          if (form.before) {
-            form.before.lastIndex = i;
-            if (!form.before.test(text)) continue;
-          }
-          if (form.after) {
-            form.after.lastIndex = i + bytes.length;
-            if (!form.after.test(text)) continue;
-          }
+    for (let i = 0; i < length; i++) {
+      row = rows[row + classOf[b[i]]];
+      const end = rows[row + last];
+      if (end === 0) continue;
+      if (end === 1) return true;
+      text ??= Buffer.from(b.buffer, b.byteOffset, length).toString('latin1');
+      for (const form of this.checks.get(row)!) {
+        if (form.before) {
+          form.before.lastIndex = i + 1 - form.bytes.length;
+          if (!form.before.test(text)) continue;
+        }
+        if (form.after) {
+          form.after.lastIndex = i + 1;
+          if (!form.after.test(text)) continue;
         }
         return true;
       }
@@ -285,7 +336,7 @@ const RULE_STEM_MATCHER = new StemMatcher(rules.RULE_STEMS);
 const CRITERION_STEM_MATCHER = new StemMatcher(rules.CRITERION_TEXT_STEMS);
 
 /** Can a rule match in this text (criterion text or not)? RULE_STEMS on its normalised form. */
-function mayMatch(text: string, criterionText: boolean): boolean {
+export function mayMatch(text: string, criterionText: boolean): boolean {
   return (criterionText ? CRITERION_STEM_MATCHER : RULE_STEM_MATCHER).test(fold(text));
 }
 
