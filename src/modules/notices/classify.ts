@@ -204,7 +204,7 @@ function stemForms(source: string): StemForm[] {
         const c = source[i + 1];
         i += 2;
         atom = c === 'b' ? [[{ look: 'boundary', source: String.raw`\b` }]] : [[{ lit: c }]];
-      } else if (/[a-z0-9' -]/.test(source[i])) {
+      } else if (/[a-z0-9' :-]/.test(source[i])) {
         atom = [[{ lit: source[i] }]];
         i++;
       } else throw new Error(`stemForms: ${source[i]} at ${i} is not supported`);
@@ -805,8 +805,14 @@ function hoursHits(ctx: SentenceContext): Hit[] {
         const last = quantities[quantities.length - 1];
         if (last) back = back.slice(last.index + last[0].length);
         // "…5 % des heures, soit 7 000 heures de travail": the base of the share, not the insertion hours
-        const base = rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back);
-        insertion = !base && (rules.INSERTION_WORDING.test(back) || (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(rules.HOURS_LIST_FILLERS, '')))));
+        // "…7 % des heures de main-d'œuvre, estimées à 3 000 heures": the same
+        const base = (rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back)) || rules.SHARE_BASE_BEFORE.test(back);
+        insertion =
+          !base &&
+          (rules.INSERTION_WORDING.test(back) ||
+            (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(rules.HOURS_LIST_FILLERS, '')))) ||
+            // "- Clause sociale d'insertion\n- Volume horaire : 2 000 heures"
+            (ctx.afterSocialClause && rules.HOURS_BARE_LABEL_BEFORE.test(before)));
       }
     } else if (!rules.NOT_HOURS_AFTER.test(after)) {
       // "nombre d'heures d'insertion : 700", "Nombre d'heures : 350 (clause d'insertion)"

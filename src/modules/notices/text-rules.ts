@@ -391,7 +391,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'insertion-volume',
     topic: 'social',
     role: 'auto',
-    pattern: /\bvolumes? (?:horaires? |d'heures )?d'insertion|\bnombre d'heures d'insertion|\bobligations? d'insertion\b/,
+    pattern: /\bvolumes? (?:horaires? |d'heures )?d'insertion|\b(?:nombre|nb) (?:d'|de |d )?heures (?:d'|en )?insertion|\bobligations? d'insertion\b/,
     comment: '"volume horaire d’insertion", "obligation d’insertion".',
   },
   {
@@ -430,8 +430,8 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'social-considerations',
     topic: 'social',
     role: 'auto',
-    pattern: /\bconsiderations? sociales?\b/,
-    comment: 'DECP wording "considération sociale".',
+    pattern: /\bconsiderations? (?:(?:relatives?|liees?) au domaine |d'ordre |de nature |a caractere )?socia(?:l|le|les|ux)\b/,
+    comment: 'DECP wording "considération sociale"; "conditions d’exécution comportant des considérations relatives au domaine social".',
   },
   {
     id: 'facilitator',
@@ -530,7 +530,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     topic: 'environmental',
     role: 'auto',
     pattern:
-      /\b(?:dispositions?|considerations?|exigences?|prescriptions?|conditions? (?:particulieres? )?d'execution) (?:a caractere |de nature |d'ordre |en matiere )?(?:environnementa(?:l|le|les|ux)|ecologiques?)\b|\bconditions? (?:particulieres? )?d'execution[^.;]{0,60}?\b(?:environnement|developpement durable)/,
+      /\b(?:dispositions?|considerations?|exigences?|prescriptions?|conditions? (?:particulieres? )?d'execution) (?:a caractere |de nature |d'ordre |en matiere |(?:relatives?|liees?) au domaine )?(?:environnementa(?:l|le|les|ux)|ecologiques?)\b|\bconditions? (?:particulieres? )?d'execution[^.;]{0,60}?\b(?:environnement|developpement durable)/,
     comment: '"dispositions à caractère environnemental(e)", "considérations environnementales", "conditions d’exécution … environnement".',
   },
   {
@@ -555,6 +555,29 @@ export const PHRASE_RULES: PhraseRule[] = [
     pattern: /\b(?:gestion|tri(?: selectif)?|valorisation|reduction|tracabilite) des dechets\b|\b(?:trier|valoriser|recycler|reduire)(?: et (?:valoriser|recycler|traiter|reduire))? (?:les|ses) dechets\b|\bso[gs]ed\b/,
     needs: /conditions? (?:particulieres? )?d'execution|\bclauses?\b|s'engage|exigences?|\bso[gs]ed\b|\bcriteres?\b/,
     comment: '"gestion des déchets de chantier (SOGED)" imposed on the holder.',
+  },
+  {
+    id: 'waste-obligation',
+    topic: 'environmental',
+    role: 'auto',
+    pattern: /\bdechets\b[^.;]{0,40}?\b(?:seront|doivent etre|devront etre) (?:tries|valorises|recycles|reemployes|reutilises)\b/,
+    comment: '"Les déchets de chantier seront triés et valorisés": a requirement by its modal.',
+  },
+  {
+    id: 'environmental-qualities',
+    topic: 'environmental',
+    role: 'auto',
+    pattern:
+      /\brespectueu(?:x|se|ses) de l'environnement\b|\bhaute qualite environnementale\b|\bhqe\b|\bforets? gerees? durablement\b|\bgestion durable des forets\b|\bpefc\b|\bfsc\b|\b(?:tres )?faibles? emissions?\b|\b(?:energies?|electricite|origine|sources?)(?: \d{1,3} ?%)? renouvelables?\b|\bgaranties? d'origine\b|\bchantiers? (?:a )?faibles? nuisances\b|\bchantiers? (?:verts?|propres?)\b/,
+    comment: 'Qualities required of the service or supply: "respectueux de l’environnement", HQE, wood from sustainably managed forests (PEFC/FSC), low-emission vehicles, renewable electricity, "chantier à faibles nuisances".',
+  },
+  {
+    id: 'recycling',
+    topic: 'environmental',
+    role: 'auto',
+    pattern: /\brecyclage\b|\brecyclables?\b/,
+    needs: ENV_CONTEXT,
+    comment: '"emballages repris par le titulaire pour recyclage" (not a recycling service bought).',
   },
   {
     id: 'sustainable-development',
@@ -591,7 +614,7 @@ export const NOT_CRITERION_PATH = /select|sociaux_env|eligib/i;
  * not about inclusion or the environment.
  */
 export const NOISE: RegExp[] = [
-  /\binsertion (?:paysagere|urbaine|architecturale|dans (?:le|son|l'|les)\s?\w*|du (?:projet|batiment|ouvrage)|au site|d'annonces?|publicitaire|presse|de (?:publicites?|l'avis|l'annonce|photos?)|des (?:annonces|avis|encarts))\b/g,
+  /\binsertion (?:paysagere|urbaine|architecturale|dans (?:le|la|son|sa|l'|les|leur) ?(?:site|paysage|environnement|cadre|tissu|bati|quartier|existant|contexte|terrain|batiment|ouvrage|projet|perspective|page|document|texte|base|logiciel|systeme|fichier|tableau|bulletin|journal|magazine|revue|publication|support)\w*|du (?:projet|batiment|ouvrage)|au site|d'annonces?|publicitaire|presse|de (?:publicites?|l'avis|l'annonce|photos?)|des (?:annonces|avis|encarts))\b/g,
   /\b(?:raison|denomination) sociale\b|\bsiege social\b|\bcapital social\b|\bsecurite sociale\b|\b(?:charges|cotisations|dettes|obligations) sociales?(?: et fiscales?)?\b|\breseaux sociaux\b|\baction sociale\b|\baide sociale\b|\blogements? sociaux\b|\bprotection sociale\b|\bobjet social\b|\bregularite (?:sociale|fiscale)\b|\bmedico-social\w*|\bsocio-?culturel\w*|\bdialogue social\b|\bbailleurs? sociaux\b|\bhabitat social\b|\bclause de sauvegarde\b/g,
   /\bobligation d'emploi des travailleurs handicapes\b|\bl\.?\s?5212-\d+\b|\bdeclaration obligatoire d'emploi des travailleurs handicapes\b/g,
   /\bcriteres? d'eligibilite\b|\bcriteres? de selection des (?:candidats|candidatures|publics|personnes)\b/g,
@@ -642,7 +665,7 @@ export const OTHER_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:de formation|travail
 /** A clause that goes on from the previous one ("…; elle s'applique aux lots 1 et 2 pour 300 heures"). */
 export const CLAUSE_GOES_ON = /^\s?(?:elle|celle-ci|ce volume|cette clause|celles?-ci|le volume (?:correspondant|horaire|d'heures)|ce qui represente)\b/;
 /** A bare hours label, read as insertion hours right after a sentence stating a social clause ("Nombre d'heures : 350"). */
-export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$/;
+export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$|\bvolumes?\s?:\s?$/;
 /** A volume stated for each of several lots (otherwise one volume for several lots counts once in the total). */
 export const HOURS_EACH_LOT = /\bchacun|\bchaque lot|\bpar lot\b|\brespectivement/i;
 /** Hours of the service bought (an insertion service): never insertion hours, whatever follows. */
@@ -650,6 +673,8 @@ export const SERVICE_HOURS_KIND = new RegExp(String.raw`^\s?(?:h|hrs?|heures?)\s
 /** "… heures de travail": the base of a share when a percentage comes before ("5 % des heures, soit 7 000 heures de travail"). */
 export const WORK_HOURS_AFTER = /^\s?(?:h|hrs?|heures?)\s(?:de travail|de main[ -]d'oeuvre)(?! (?:d'|en |reservees? a l'|consacrees? a l'|dediees? a l')insertion)/;
 export const PERCENTAGE = /\d\s?(?:%|pour ?cent)/;
+/** A share of all hours, then the estimate of those hours: "7 % des heures de main-d'œuvre, estimées à 3 000 heures" (the base, not the insertion hours). */
+export const SHARE_BASE_BEFORE = /(?:%|pour ?cent) (?:des|du total des|du nombre (?:total )?d') ?heures\b[^0-9;]*\b(?:estimee?s?|evaluee?s?|prevue?s?|totales?|total|sur la base|sur un total)\b[^0-9;]{0,15}$/;
 /** An hour quantity, to cut the words read backwards after the previous one. */
 export const HOUR_QUANTITY = /\d[\d .,]*\s?(?:h|hrs?|heures?)(?![a-z])/g;
 /** How far after an insertion-hours number a following number still belongs to the same list ("lot 1 = 500 h, lot 2 = 300 h"). */
@@ -660,7 +685,7 @@ export const HOURS_LIST_FILLERS = /\blots?\b|\bpour\b|\b(?:le|les|et)\b/g;
 export const HOURS_GENERIC_LABEL_BEFORE = /\b(?:nombre|volume|total|quota)s?\s(?:d'heures|horaires?)\b[^0-9;]{0,25}$/;
 /** A label followed by the number without unit: "nombre d'heures d'insertion : 700". */
 export const HOURS_LABEL_BEFORE =
-  /(?:\b(?:nombre|volume|total|quota|objectif)s?\s(?:horaires?\s)?(?:d'heures?\s|des heures\s)?(?:de travail\s)?(?:d'|de |en |consacrees? a l'|reservees? a l'|dediees? a l')?insertion|\bheures? (?:de travail )?(?:d'|en |consacrees? a l'|reservees? a l'|dediees? a l')insertion(?: (?:exigees?|prevues?|minimum|minimales?|demandees?|requises?|estimees?|imposees?|a realiser))?)[^0-9;]{0,40}$/;
+  /(?:\b(?:nombre|nb|volume|total|quota|objectif)s?\s(?:horaires?\s)?(?:d'heures?\s|des heures\s|heures\s)?(?:de travail\s)?(?:d'|de |en |consacrees? a l'|reservees? a l'|dediees? a l')?insertion|\bheures? (?:de travail )?(?:d'|en |consacrees? a l'|reservees? a l'|dediees? a l')insertion(?: (?:exigees?|prevues?|minimum|minimales?|demandees?|requises?|estimees?|imposees?|a realiser))?)[^0-9;]{0,40}$/;
 /** After a label number: not hours but a share, an amount, a duration or an ordinal. */
 export const NOT_HOURS_AFTER = /^\s?(?:%|pour ?cent|etp|e\.t\.p|€|euros?|eur\b|k€|mois|ans?\b|annees?|jours?|semaines?|personnes?|salaries?|postes?|lots?|er\b|ere\b|eme\b|e\b|°)/;
 /** Before a number: it names something else (a lot, an article, a reference). */
@@ -698,15 +723,17 @@ export const RULE_STEMS = new RegExp(
     "insertion|eloigne|en difficulte|rencontrant des difficultes|promotion de l'emploi|facilitat|a des personnes|a des publics",
     String.raw`\bsiae\b|\betti\b|\bgeiq\b|\besat\b|entreprises? adaptees?|associations? intermediaires?`,
     "possibilites d'emploi|objectifs sociaux",
-    "(?:nombre|volume|total)s? (?:d'heures|horaire)",
+    "(?:nombre|volume|total)s? (?:d'heures|horaire)|volumes? ?:",
     "criteres? (?:d'attribution |de jugement |de choix )?(?:de performance )?socia",
     'clauses?(?: environnementales?(?: et| ou| ni)?)? socia',
     "d'execution (?:a caractere |de nature |d'ordre )?socia",
     'considerations? socia|performances? sociales?|aspects? sociaux|engagements? sociaux|dimension sociale|responsabilite sociale',
+    "considerations? (?:(?:relatives?|liees?) au domaine |d'ordre |de nature |a caractere )socia",
     // environmental wording
     'clauses? (?:sociales? (?:et|ou|ni) )?vert',
     'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim|soged|sosed',
-    '(?:gestion|tri|tri selectif|valorisation|reduction|tracabilite) des dechets|(?:trier|valoriser|recycler|traiter|reduire) (?:les|ses) dechets', // the last verb of « trier et valoriser les déchets »
+    String.raw`respectueu|\bhqe\b|\bpefc\b|\bfsc\b|faibles? emission|renouvelable|garanties? d'origine|faibles? nuisances|chantiers? (?:vert|propre)|recyclab|recyclage`,
+    'dechets', // waste: its rules read the words around it (« gestion des déchets », « les déchets … seront triés »)
   ].join('|'),
 );
 
@@ -725,7 +752,7 @@ export const GROUP_NEEDS = {
   /** PHRASE_RULES of topic social (on the masked sentence). */
   socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi|sous-trait|co-?trait|mise a disposition|confier|recours a|faire appel a/,
   /** PHRASE_RULES of topic environmental (on the masked sentence). */
-  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycle|effet de serre|label|biologique|egalim|dechets|soged|sosed/,
+  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycl|effet de serre|label|biologique|egalim|dechets|soged|sosed|respectueu|hqe|pefc|fsc|emission|renouvelable|garanties? d'origine|nuisances|propre/,
   /** ARTICLE_CITATION. */
   citations: /2112|2113|2152|3113/,
   /** OLD_ARTICLES. */
