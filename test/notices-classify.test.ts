@@ -437,11 +437,18 @@ const TEXT_CASES: TextCase[] = [
   },
   { name: 'insertion dans le site is masked', text: 'Insertion dans le site et qualité architecturale du projet.', expect: {} },
   {
-    name: 'a share of the hours and their estimate: not insertion hours',
+    name: 'a share of the hours and their estimate: the share of it, not the estimate',
     text: "Le nombre d'heures d'insertion correspond à 7 % des heures de main d'œuvre, estimées à 3 000 heures.",
     path: EXEC,
-    expect: { socialClause: true, insertionHours: null },
+    expect: { socialClause: true, insertionHours: 210 },
   },
+  {
+    name: 'the share of estimated hours, insertion wording after',
+    text: "Clause d'insertion : 5 % des heures travaillées, estimées à 8 000 heures, seront réservées à des personnes en insertion.",
+    path: EXEC,
+    expect: { socialClause: true, insertionHours: 400 },
+  },
+  { name: 'the share of estimated hours without insertion is nothing', text: '10 % des heures de main-d’œuvre, estimées à 3 500 heures, sont réalisées de nuit.', path: EXEC, expect: {} },
   {
     name: 'a bare hours label on the bullet after the clause',
     text: "Conditions particulières d'exécution :\n- Clause sociale d'insertion (art. L2112-2 CCP)\n- Volume horaire : 2 000 heures\n- Accompagnement par le facilitateur",

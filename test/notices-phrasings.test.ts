@@ -1,9 +1,11 @@
-// Phrasings written in three reviews of the classifier: 636 records of test/fixtures/notices/phrasings/,
+// Phrasings written in four reviews of the classifier: 831 records of test/fixtures/notices/phrasings/,
 // each a sentence or short passage worded as buyers word it (reservations, insertion clauses and hours,
 // social and environmental criteria, and boilerplate that must give nothing). boamp.jsonl: the first
 // review (242); boamp-2.jsonl: a second one, written without reading the rules nor the first cases (179 of
 // its 183); boamp-3.jsonl: a third, written the same way (215 of its 219, 199 before the rules were mended
-// for it). The cases left out are judgement calls (ADR 0011). Read by the real BOAMP reader and classified;
+// for it); boamp-4.jsonl: a hunt for false positives of the third review's new words (« renouvelable 3
+// fois », « formation de recyclage », « chantier propre et nettoyé », « Volume : 300 m3 »…), 195 of its
+// 197, 145 before the mends. The cases left out are judgement calls (ADR 0011). Read by the real BOAMP reader and classified;
 // the expected values travel with each record (`_case`, with `lots` when a case states its lots' values);
 // fields listed in `unchecked` are not compared.
 import path from 'node:path';
@@ -33,7 +35,7 @@ for await (const item of readNotices('boamp', DIR)) {
 
 describe('phrasings not tuned on', () => {
   it('reads every record of the file', () => {
-    expect(notices.length).toBe(636);
+    expect(notices.length).toBe(831);
   });
 
   // Each family of cases is represented: negatives (boilerplate) as well as positives.

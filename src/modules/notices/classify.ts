@@ -454,6 +454,8 @@ interface SentenceContext {
   clauses: Span[];
   lotRefs: LotRef[];
   criterionText: boolean;
+  /** An execution-condition or award-criterion text: what it names is required of the holder. */
+  requirementText: boolean;
   /** The previous sentence of the same text stated a social clause (a bare "Nombre d'heures : 350" continues it). */
   afterSocialClause: boolean;
   /** Topics negated in a clause ("pas de clause sociale", "marché non réservé"): "<clause start>|<topic>". */
@@ -617,7 +619,7 @@ function citationsOf(norm: string): Citation[] {
   return found;
 }
 
-function contextOf(norm: string, criterionText: boolean, afterSocialClause: boolean): { ctx: SentenceContext; citations: Citation[] } {
+function contextOf(norm: string, criterionText: boolean, requirementText: boolean, afterSocialClause: boolean): { ctx: SentenceContext; citations: Citation[] } {
   let masked = norm;
   rules.NOISE.forEach((re, i) => {
     if (!rules.NOISE_NEEDS[i].test(masked)) return;
@@ -628,7 +630,7 @@ function contextOf(norm: string, criterionText: boolean, afterSocialClause: bool
   let numbers = masked;
   for (const s of [...citations, ...lotRefs]) numbers = blank(numbers, s.start, s.end, '#');
   for (const m of numbers.matchAll(/\d+(?:[-/]\d+)+|\b(?:n°|no)\s?\d+/g)) numbers = blank(numbers, m.index, m.index + m[0].length, '#');
-  return { ctx: { norm, masked, numbers, clauses: clausesOf(norm), lotRefs, criterionText, afterSocialClause, negatedTopics: new Set() }, citations };
+  return { ctx: { norm, masked, numbers, clauses: clausesOf(norm), lotRefs, criterionText, requirementText, afterSocialClause, negatedTopics: new Set() }, citations };
 }
 
 // --- rules
@@ -738,6 +740,7 @@ function phraseHits(ctx: SentenceContext): Hit[] {
   const matches: { rule: rules.PhraseRule; start: number; end: number }[] = [];
   for (const rule of rules.PHRASE_RULES) {
     if (!possible[rule.topic] || (rule.needs && !rule.needs.test(ctx.masked))) continue;
+    if (rule.requirement && !ctx.requirementText && !rule.requirement.test(ctx.masked)) continue;
     const re = g(rule.pattern);
     for (let m = re.exec(ctx.masked); m; m = re.exec(ctx.masked)) {
       matches.push({ rule, start: m.index, end: m.index + m[0].length });
@@ -783,8 +786,9 @@ function hoursHits(ctx: SentenceContext): Hit[] {
   for (const m of text.matchAll(g(rules.NUMBER))) {
     const start = m.index;
     const end = start + m[0].length;
-    const value = parseNumber(m[1], m[2]);
+    let value = parseNumber(m[1], m[2]);
     if (!(value > 0)) continue;
+    let hitStart = start;
     const clause = clauseAt(ctx, start);
     const before = text.slice(clause.start, start);
     const after = text.slice(end, clause.end);
@@ -793,9 +797,19 @@ function hoursHits(ctx: SentenceContext): Hit[] {
     let insertion = false;
     if (unit) {
       if (rules.HOURS_NOT_BEFORE.test(before) || rules.SERVICE_HOURS_KIND.test(after)) continue;
+      // "Clause d'insertion : 5 % des heures travaillées, estimées à 8 000 heures": 8 000 is the base of the
+      // share; the insertion hours are the share of it (400), when the clause speaks of insertion.
+      const near = before.slice(-150);
+      const share = rules.SHARE_BASE_BEFORE.exec(near);
+      if (share) {
+        if (!rules.INSERTION_WORDING.test(text.slice(clause.start, clause.end))) continue;
+        value = Math.round((value * parseNumber(share[1], share[2])) / 100);
+        hitStart = start - near.length + share.index;
+        insertion = true;
+      }
       // "350 heures d'insertion", "1 500 heures de travail réservées à l'insertion" (up to the next number)
       const forward = after.slice(unit[0].length, unit[0].length + 90).split(/\d/)[0];
-      if (rules.INSERTION_WORDING.test(forward)) insertion = true;
+      if (insertion || rules.INSERTION_WORDING.test(forward)) insertion = true;
       else if (!rules.OTHER_HOURS_KIND.test(after)) {
         // "clause d'insertion : 420 heures", "…insertion représente 5 % des heures, soit 1 200 heures"
         let back = before.slice(-150);
@@ -805,14 +819,13 @@ function hoursHits(ctx: SentenceContext): Hit[] {
         const last = quantities[quantities.length - 1];
         if (last) back = back.slice(last.index + last[0].length);
         // "…5 % des heures, soit 7 000 heures de travail": the base of the share, not the insertion hours
-        // "…7 % des heures de main-d'œuvre, estimées à 3 000 heures": the same
-        const base = (rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back)) || rules.SHARE_BASE_BEFORE.test(back);
+        const base = rules.WORK_HOURS_AFTER.test(after) && rules.PERCENTAGE.test(back);
         insertion =
           !base &&
           (rules.INSERTION_WORDING.test(back) ||
             (start - lastHitEnd <= rules.HOURS_LIST_GAP && (lastHitEnd >= clause.start || !/[a-z]{3}/.test(text.slice(lastHitEnd, start).replace(rules.HOURS_LIST_FILLERS, '')))) ||
             // "- Clause sociale d'insertion\n- Volume horaire : 2 000 heures"
-            (ctx.afterSocialClause && rules.HOURS_BARE_LABEL_BEFORE.test(before)));
+            (ctx.afterSocialClause && (rules.HOURS_BARE_LABEL_BEFORE.test(before) || rules.VOLUME_LABEL_BEFORE.test(before)) && rules.BARE_HOURS_AFTER.test(after)));
       }
     } else if (!rules.NOT_HOURS_AFTER.test(after)) {
       // "nombre d'heures d'insertion : 700", "Nombre d'heures : 350 (clause d'insertion)"
@@ -823,8 +836,8 @@ function hoursHits(ctx: SentenceContext): Hit[] {
     }
     if (!insertion) continue;
     const hitEnd = end + (unit?.[0].length ?? 0);
-    if (negated(ctx, start, hitEnd)) continue;
-    hits.push({ kind: 'insertionHours', value: String(value), start, end: hitEnd });
+    if (negated(ctx, hitStart, hitEnd)) continue;
+    hits.push({ kind: 'insertionHours', value: String(value), start: hitStart, end: hitEnd });
     lastHitEnd = hitEnd;
   }
   return hits;
@@ -875,6 +888,7 @@ function isCriterionText(path: string): boolean {
 export function textFindings(text: NoticeText): Finding[] {
   const findings: Finding[] = [];
   const criterionText = isCriterionText(text.path);
+  const requirementText = criterionText || rules.EXECUTION_PATH.test(text.path);
   // Every rule needs one of the prefilter's fragments in its sentence: a text, then a sentence, without any gives nothing.
   if (!mayMatch(text.text, criterionText)) return findings;
   let afterSocialClause = false;
@@ -885,7 +899,7 @@ export function textFindings(text: NoticeText): Finding[] {
     }
     const { text: norm, map } = normalizeText(sentence);
     if (norm === '') continue;
-    const { ctx, citations } = contextOf(norm, criterionText, afterSocialClause);
+    const { ctx, citations } = contextOf(norm, criterionText, requirementText, afterSocialClause);
     const hits = [...reservationHits(ctx), ...phraseHits(ctx), ...articleHits(ctx, citations), ...hoursHits(ctx)];
     afterSocialClause = hits.some((h) => h.kind === 'socialClause');
     const seen = new Set<string>();

@@ -319,6 +319,12 @@ export interface PhraseRule {
   pattern: RegExp;
   /** The sentence must also match this (context for weak wording). */
   needs?: RegExp;
+  /**
+   * Outside an execution-condition or award-criterion text, the sentence must also match this: wording
+   * that is as often the object bought (« énergies renouvelables », « forêts gérées durablement ») counts
+   * only when it is required of the holder there.
+   */
+  requirement?: RegExp;
   comment: string;
 }
 
@@ -328,6 +334,11 @@ const SERVICE_HOURS = String.raw`d'accompagnement|de prestations?|d'animation|de
 export const CLAUSE_CONTEXT = new RegExp(
   String.raw`\bclauses?\b|conditions? (?:particulieres? )?d'execution|\bheures?\b(?! (?:${SERVICE_HOURS}|de formation|par (?:groupe|stagiaire|session)))|embauch|recrut|sous-trait|co-?trait|mise a disposition|l2112-2|facilitat|promotion de l'emploi|\bgeiq\b|\betti\b|\bsiae\b|structures? d'insertion`,
 );
+/** Wording that makes a quality required of the holder rather than the thing bought (PhraseRule.requirement). */
+const REQUIREMENT_CONTEXT =
+  /\b(?:devra|devront|doit|doivent|sera|seront|exige\w*|impose\w*|requis\w*|obligatoire\w*|imperativ\w*|issue?s? d[eu']|selon une demarche|demarche|titulaire|attributaire|prestataire|s'engage\w*|clauses?|conditions? (?:particulieres? )?d'execution|privilegie\w*|proposee?s?|fournie?s?)\b/;
+/** A text of execution conditions (BOAMP CONDITION_PARTICULIERE_EXECUTION, eForms ContractExecutionRequirement…), by its path. */
+export const EXECUTION_PATH = /execution/i;
 /** A sentence listing weighted award criteria. */
 const CRITERIA_LIST_CONTEXT = /\bcriteres?\b|\bponderation|\bvaleur technique\b|\bjugement des offres|\boffres (?:seront |sont )?(?:jugees|appreciees|analysees|classees|evaluees)|\battribution\b/;
 /** Context that makes "développement durable" an environmental requirement rather than a service's name. */
@@ -430,7 +441,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'social-considerations',
     topic: 'social',
     role: 'auto',
-    pattern: /\bconsiderations? (?:(?:relatives?|liees?) au domaine |d'ordre |de nature |a caractere )?socia(?:l|le|les|ux)\b/,
+    pattern: /\bconsiderations? (?:(?:relatives?|liees?) aux? domaines? |d'ordre |de nature |a caractere )?socia(?:l|le|les|ux)\b/,
     comment: 'DECP wording "considération sociale"; "conditions d’exécution comportant des considérations relatives au domaine social".',
   },
   {
@@ -530,7 +541,7 @@ export const PHRASE_RULES: PhraseRule[] = [
     topic: 'environmental',
     role: 'auto',
     pattern:
-      /\b(?:dispositions?|considerations?|exigences?|prescriptions?|conditions? (?:particulieres? )?d'execution) (?:a caractere |de nature |d'ordre |en matiere |(?:relatives?|liees?) au domaine )?(?:environnementa(?:l|le|les|ux)|ecologiques?)\b|\bconditions? (?:particulieres? )?d'execution[^.;]{0,60}?\b(?:environnement|developpement durable)/,
+      /\b(?:dispositions?|considerations?|exigences?|prescriptions?|conditions? (?:particulieres? )?d'execution) (?:a caractere |de nature |d'ordre |en matiere |(?:relatives?|liees?) aux? domaines? (?:social et (?:au domaine )?)?)?(?:environnementa(?:l|le|les|ux)|ecologiques?)\b|\bconditions? (?:particulieres? )?d'execution[^.;]{0,60}?\b(?:environnement|developpement durable)/,
     comment: '"dispositions à caractère environnemental(e)", "considérations environnementales", "conditions d’exécution … environnement".',
   },
   {
@@ -560,24 +571,26 @@ export const PHRASE_RULES: PhraseRule[] = [
     id: 'waste-obligation',
     topic: 'environmental',
     role: 'auto',
-    pattern: /\bdechets\b[^.;]{0,40}?\b(?:seront|doivent etre|devront etre) (?:tries|valorises|recycles|reemployes|reutilises)\b/,
-    comment: '"Les déchets de chantier seront triés et valorisés": a requirement by its modal.',
+    pattern: /\b(?:dechets|gravats|deblais)\b[^.;]{0,40}?\b(?:sera|seront|doit etre|doivent etre|devra etre|devront etre) (?:trie|valorise|recycle|reemploye|reutilise)e?s?\b/,
+    comment: '"Les déchets de chantier seront triés et valorisés", "la totalité des déchets sera triée": a requirement by its modal.',
   },
   {
     id: 'environmental-qualities',
     topic: 'environmental',
     role: 'auto',
     pattern:
-      /\brespectueu(?:x|se|ses) de l'environnement\b|\bhaute qualite environnementale\b|\bhqe\b|\bforets? gerees? durablement\b|\bgestion durable des forets\b|\bpefc\b|\bfsc\b|\b(?:tres )?faibles? emissions?\b|\b(?:energies?|electricite|origine|sources?)(?: \d{1,3} ?%)? renouvelables?\b|\bgaranties? d'origine\b|\bchantiers? (?:a )?faibles? nuisances\b|\bchantiers? (?:verts?|propres?)\b/,
-    comment: 'Qualities required of the service or supply: "respectueux de l’environnement", HQE, wood from sustainably managed forests (PEFC/FSC), low-emission vehicles, renewable electricity, "chantier à faibles nuisances".',
+      /\brespectueu(?:x|se|ses) de l'environnement\b|\bhaute qualite environnementale\b|\bhqe\b|\bforets? gerees? durablement\b|\bgestion durable des forets\b|\bpefc\b|\bfsc\b(?!-)|(?<!\bzones? a )\b(?:tres )?faibles? emissions?\b|\b(?:energies?|electricite|origine|sources?)(?: \d{1,3} ?%)? renouvelables?\b(?! (?:une|deux|trois|quatre|\d+) fois| par (?:tacite )?reconduction| tacitement| expressement| annuellement| chaque annee| pour (?:une|un|\d))|\bchantiers? (?:a )?faibles? nuisances\b|\bchantiers? verts?\b(?!-)|\bcharte (?:de |du )?chantier (?:propre|vert)\b/,
+    requirement: REQUIREMENT_CONTEXT,
+    comment: 'Qualities required of the service or supply: "respectueux de l’environnement", HQE, wood from sustainably managed forests (PEFC/FSC), low-emission vehicles (not the "zone à faibles émissions"), renewable electricity (not a contract "renouvelable une fois"), "chantier à faibles nuisances"; outside execution conditions and criteria, only when required (a study of renewable energies is not a clause).',
   },
   {
     id: 'recycling',
     topic: 'environmental',
     role: 'auto',
-    pattern: /\brecyclage\b|\brecyclables?\b/,
+    pattern:
+      /\bpour (?:leur |son |sa )?recyclage\b|\brecyclage (?:des|de leurs?|de ses|du|de la|de l') ?(?:emballages?|dechets|materiaux|papiers?|cartons?|cartouches|toners?|palettes|deee|equipements|mobiliers?|produits|consommables|huiles|pneus|pneumatiques|batteries|piles|gravats|textiles?|plastiques?)\b|\bfilieres? (?:agreees? )?de recyclage\b|\brecyclables?\b/,
     needs: ENV_CONTEXT,
-    comment: '"emballages repris par le titulaire pour recyclage" (not a recycling service bought).',
+    comment: '"emballages repris par le titulaire pour recyclage", "filière de recyclage" (not a recycling service bought, nor a « formation de recyclage », which is refresher training).',
   },
   {
     id: 'sustainable-development',
@@ -659,13 +672,17 @@ export const HOUR_UNIT_AFTER = /^\s?(?:h|hrs?|heures?)(?![a-z])(?!\s?\d)/;
 export const INSERTION_WORDING = /\binsertion\b|\bclauses? sociales?\b|\beloigne\w* (?:de l'emploi|du marche du travail)|\bpublics? en difficulte|\bpersonnes? en difficulte|\brencontrant des difficultes (?:sociales|professionnelles|d'acces a l'emploi|d'insertion)/;
 /** Hours that are not insertion hours: delays, opening hours, weekly or daily hours. */
 export const HOURS_NOT_BEFORE = /(?:\bformation (?:de|d'une duree de)|\bsous|\bdelai(?: de)?|\bdans les|\bdans un delai de|\ben moins de|\bavant|\bapres|\btoutes les|\bchaque|\bouverture|\bhoraires?|\bentre|\bde \d+\s?h? a|\bpreavis de)\s?$/;
-export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|heures?)\s(?:d'insertion\s)?(?:par|pour chaque) tranche\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent|tranche|groupe|stagiaire|session|module|beneficiaire)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*)/;
+export const HOURS_NOT_AFTER = /^\s?(?:h|heures?)\s?(?:sur|\/)\s?24\b|^\s?(?:h|heures?)\s(?:d'insertion\s)?(?:par|pour chaque) tranche\b|^\s?(?:h|hrs?|heures?)?\s?(?:par|\/)\s?(?:jour|semaine|mois|an\b|salarie|personne|agent|tranche|groupe|stagiaire|session|module|beneficiaire)|^\s?(?:h|heures?)?\s?(?:hebdo\w*|quotidien\w*|mensuel\w*|annuel\w*)/;
 /** Hours of another kind named right after the number: not insertion hours unless insertion wording follows directly. */
 export const OTHER_HOURS_KIND = /^\s?(?:h|hrs?|heures?)\s(?:de formation|travaillees|de main[ -]d'oeuvre|d'ouverture|de presence|d'intervention|de conduite|de cours)/;
 /** A clause that goes on from the previous one ("…; elle s'applique aux lots 1 et 2 pour 300 heures"). */
 export const CLAUSE_GOES_ON = /^\s?(?:elle|celle-ci|ce volume|cette clause|celles?-ci|le volume (?:correspondant|horaire|d'heures)|ce qui represente)\b/;
 /** A bare hours label, read as insertion hours right after a sentence stating a social clause ("Nombre d'heures : 350"). */
-export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$|\bvolumes?\s?:\s?$/;
+export const HOURS_BARE_LABEL_BEFORE = /\b(?:nombre|volume|total)s?\s(?:d'heures|horaires?)\s?(?:minimum|minimal|exige|requis|prevu)?\s?:?\s?$/;
+/** « Volume : » alone, read as insertion hours right after the clause only with an hour unit and nothing after it (not « Volume : 300 m3 »). */
+export const VOLUME_LABEL_BEFORE = /\bvolumes?\s?:\s?$/;
+/** After a number with an hour unit: nothing that names another kind of hours (« 2 000 heures », « 1 200 h au minimum », not « 6 000 heures de ménage »). */
+export const BARE_HOURS_AFTER = /^\s?(?:h|hrs?|heures?)\s?(?:$|[.;,:)(]|minimum|au (?:moins|minimum|total)|environ|sur (?:la duree|l'ensemble))/;
 /** A volume stated for each of several lots (otherwise one volume for several lots counts once in the total). */
 export const HOURS_EACH_LOT = /\bchacun|\bchaque lot|\bpar lot\b|\brespectivement/i;
 /** Hours of the service bought (an insertion service): never insertion hours, whatever follows. */
@@ -673,8 +690,8 @@ export const SERVICE_HOURS_KIND = new RegExp(String.raw`^\s?(?:h|hrs?|heures?)\s
 /** "… heures de travail": the base of a share when a percentage comes before ("5 % des heures, soit 7 000 heures de travail"). */
 export const WORK_HOURS_AFTER = /^\s?(?:h|hrs?|heures?)\s(?:de travail|de main[ -]d'oeuvre)(?! (?:d'|en |reservees? a l'|consacrees? a l'|dediees? a l')insertion)/;
 export const PERCENTAGE = /\d\s?(?:%|pour ?cent)/;
-/** A share of all hours, then the estimate of those hours: "7 % des heures de main-d'œuvre, estimées à 3 000 heures" (the base, not the insertion hours). */
-export const SHARE_BASE_BEFORE = /(?:%|pour ?cent) (?:des|du total des|du nombre (?:total )?d') ?heures\b[^0-9;]*\b(?:estimee?s?|evaluee?s?|prevue?s?|totales?|total|sur la base|sur un total)\b[^0-9;]{0,15}$/;
+/** A share of all hours, then the estimate of those hours: "7 % des heures de main-d'œuvre, estimées à 3 000 heures" (the base; the insertion hours are 7 % of it). Groups: the share. */
+export const SHARE_BASE_BEFORE = /(?<![\d,])(\d{1,2})(?:,(\d{1,2}))?\s?(?:%|pour ?cent) (?:des|du total des|du nombre (?:total )?d') ?heures\b[^0-9;]*\b(?:estimee?s?|evaluee?s?|prevue?s?|totales?|total|sur la base|sur un total)\b[^0-9;]{0,15}$/;
 /** An hour quantity, to cut the words read backwards after the previous one. */
 export const HOUR_QUANTITY = /\d[\d .,]*\s?(?:h|hrs?|heures?)(?![a-z])/g;
 /** How far after an insertion-hours number a following number still belongs to the same list ("lot 1 = 500 h, lot 2 = 300 h"). */
@@ -728,11 +745,11 @@ export const RULE_STEMS = new RegExp(
     'clauses?(?: environnementales?(?: et| ou| ni)?)? socia',
     "d'execution (?:a caractere |de nature |d'ordre )?socia",
     'considerations? socia|performances? sociales?|aspects? sociaux|engagements? sociaux|dimension sociale|responsabilite sociale',
-    "considerations? (?:(?:relatives?|liees?) au domaine |d'ordre |de nature |a caractere )socia",
+    "considerations? (?:(?:relatives?|liees?) aux? domaines? |d'ordre |de nature |a caractere )socia",
     // environmental wording
     'clauses? (?:sociales? (?:et|ou|ni) )?vert',
     'environnement|ecologi|durable|carbon|effet de serre|ecoconcep|eco-concep|reemploi|economie circulaire|biosource|materiaux recycles|label|biologique|egalim|soged|sosed',
-    String.raw`respectueu|\bhqe\b|\bpefc\b|\bfsc\b|faibles? emission|renouvelable|garanties? d'origine|faibles? nuisances|chantiers? (?:vert|propre)|recyclab|recyclage`,
+    String.raw`respectueu|\bhqe\b|\bpefc\b|\bfsc\b|faibles? emission|renouvelable|faibles? nuisances|chantiers? vert|chantier propre|recyclab|recyclage|gravats|deblais`,
     'dechets', // waste: its rules read the words around it (« gestion des déchets », « les déchets … seront triés »)
   ].join('|'),
 );
@@ -752,7 +769,7 @@ export const GROUP_NEEDS = {
   /** PHRASE_RULES of topic social (on the masked sentence). */
   socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi|sous-trait|co-?trait|mise a disposition|confier|recours a|faire appel a/,
   /** PHRASE_RULES of topic environmental (on the masked sentence). */
-  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycl|effet de serre|label|biologique|egalim|dechets|soged|sosed|respectueu|hqe|pefc|fsc|emission|renouvelable|garanties? d'origine|nuisances|propre/,
+  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycl|effet de serre|label|biologique|egalim|dechets|soged|sosed|respectueu|hqe|pefc|fsc|emission|renouvelable|nuisances|chantier|recyclage|gravats|deblais/,
   /** ARTICLE_CITATION. */
   citations: /2112|2113|2152|3113/,
   /** OLD_ARTICLES. */
