@@ -89,8 +89,15 @@ export function formatNoticeReport(r: NoticeImportReport): string {
     `  inchangés           : ${r.unchanged}`,
     `  rejetés             : ${r.rejected.length}`,
   ];
-  for (const x of r.rejected) lines.push(`    ${x.position} : ${x.message} [${x.code}]`);
+  for (const x of r.rejected) lines.push(`    ${rejection(x)}`);
   return lines.join('\n');
+}
+
+/** A rejected record for people: its position, its message (without the position it may start with) and its code. */
+function rejection(x: { position: string; message: string; code: string }): string {
+  const lead = /^([^:]{1,60}?) : /.exec(x.message);
+  const message = lead && x.position.toLowerCase().includes(lead[1].toLowerCase()) ? x.message.slice(lead[0].length) : x.message;
+  return `${x.position} : ${message} [${x.code}]`;
 }
 
 /** Prints the classification of every notice, without a database; unreadable records go to stderr. */
@@ -101,7 +108,7 @@ async function classifyCommand(format: NoticeFormat, file: string, json: boolean
     read++;
     if (!item.ok) {
       rejected++;
-      process.stderr.write(`${item.position} : ${item.message} [${item.code}]\n`);
+      process.stderr.write(`${rejection(item)}\n`);
       continue;
     }
     const c = classifyNotice(item.notice);

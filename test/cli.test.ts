@@ -118,3 +118,33 @@ describe('passerelles import / export structures', () => {
     expect(di.stdout).not.toContain('06 00 00 00 01');
   }, TIMEOUT);
 });
+
+describe('passerelles classify / import notices', () => {
+  const notices = (p: string) => path.join(ROOT, 'test/fixtures/notices', p);
+
+  it('classify prints one JSON object per notice, without a database', async () => {
+    const r = await run('classify', 'notices', '--format', 'boamp', notices('boamp.jsonl'), '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['24-101234', '24-102345', '24-103456', '24-105678', '24-106789']);
+    for (const l of lines) expect(Object.keys(l)).toEqual(['source', 'id', 'reserved', 'socialClause', 'socialCriterion', 'environmental', 'insertionHours', 'findings', 'lots']);
+    expect(lines[4]).toMatchObject({ source: 'boamp', reserved: ['unspecified'] });
+  }, TIMEOUT);
+
+  it('import reports a broken line once, with its position and code, keeps the others, and a day that does not exist does not stop it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelles-cli-notices-'));
+    const bad = JSON.stringify({ idweb: '26-00777', objet: 'Nettoyage', dateparution: '2017-02-30', donnees: JSON.stringify({ OBJET: { OBJET_COMPLET: 'Nettoyage des locaux.' } }) });
+    fs.writeFileSync(path.join(dir, 'a.jsonl'), fs.readFileSync(notices('broken/bad-line.jsonl'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'b.jsonl'), `${bad}\n`);
+    const r = await run('import', 'notices', '--format', 'boamp', dir);
+    expect(r.code).toBe(0);
+    const report = r.stdout.split('\n');
+    expect(report).toContain('  créés               : 3');
+    const rejected = report.filter((l) => l.includes('[NOTICE_JSON_INVALID]'));
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatch(/^ {4}a\.jsonl, ligne 2 : JSON illisible/);
+    const again = await run('import', 'notices', '--format', 'boamp', dir);
+    expect(again.stdout).toContain('  inchangés           : 3');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, TIMEOUT);
+});

@@ -582,6 +582,30 @@ describe('structured fields', () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe('lots and union', () => {
+  it('keeps « family not stated » for the notice when a lot leaves it so, beside another lot’s family', () => {
+    const c = classifyNotice(notice({ lots: ['1', '2'], fields: [field('reserved', 'ess', '1'), field('reserved', 'unspecified', '2')] }));
+    expect(c.lots.map((l) => [l.lot, l.reserved])).toEqual([
+      ['1', ['ess']],
+      ['2', ['unspecified']],
+    ]);
+    expect(c.reserved).toEqual(['ess', 'unspecified']);
+  });
+
+  it('drops a notice-level « family not stated » when a lot names the family', () => {
+    const c = classifyNotice(
+      notice({
+        lots: ['1', '2'],
+        fields: [field('reserved', 'unspecified')],
+        texts: [{ path: 'LOTS.LOT.DESCRIPTION', lot: '2', text: 'Lot réservé aux entreprises adaptées.' }],
+      }),
+    );
+    expect(c.lots.map((l) => [l.lot, l.reserved])).toEqual([
+      ['1', ['unspecified']],
+      ['2', ['handicap']],
+    ]);
+    expect(c.reserved).toEqual(['handicap']);
+  });
+
   it('a notice-level reservation applies to every lot', () => {
     const c = classifyNotice(notice({ lots: ['1', '2'], texts: ['Le présent marché est réservé aux entreprises adaptées (article L. 2113-12 du CCP).'] }));
     expect(c.lots.map((l) => l.reserved)).toEqual([['handicap'], ['handicap']]);

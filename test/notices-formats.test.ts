@@ -101,6 +101,14 @@ describe('places', () => {
     expect(isoDeadline('2023-05-22+01:00', '20:59:32+01:00')).toBe('2023-05-22T20:59:32+01:00');
     expect(isoDeadline('2017-02-07T12:00:00+01:00')).toBe('2017-02-07T12:00:00+01:00');
     expect(isoDeadline('2023-05-31+03:00')).toBe('2023-05-31');
+    // A day that does not exist is no date (it would stop an import in PostgreSQL).
+    expect(isoDay('2017-02-30')).toBeNull();
+    expect(isoDay('31/09/2026')).toBeNull();
+    expect(isoDay('2024-02-29')).toBe('2024-02-29');
+    expect(isoDeadline('2026-09-31T12:00:00+02:00')).toBeNull();
+    expect(isoDeadline('2026-09-30T25:00:00+02:00')).toBeNull();
+    expect(isoDeadline('2026-09-30T23:59:59.5Z')).toBe('2026-09-30T23:59:59.5Z');
+    expect(isoDeadline('2026-09-31', '12:00')).toBeNull();
     expect(amountOf({ '@DEVISE': 'EUR', '#text': '159691.6' })).toBe(159691.6);
     expect(amountOf('1 083 333,50')).toBe(1083333.5);
     expect(amountOf('sur devis')).toBeNull();
@@ -604,6 +612,19 @@ describe('boamp: open-data records (fixtures built from the documented shapes)',
     expect(findings(unspecified)).toEqual([
       { kind: 'reserved', value: 'unspecified', lot: null, origin: 'field', path: 'OBJET.MARCHE_RESERVE_OUI', excerpt: 'MARCHE_RESERVE_OUI' },
     ]);
+  });
+
+  it('an empty MARCHE_RESERVE_OUI written null is a reservation; a day that does not exist is no date', async () => {
+    const donnees = { OBJET: { MARCHE_RESERVE_OUI: null, OBJET_COMPLET: 'Nettoyage des locaux.' } };
+    const file = writeTmp(
+      'null-marker.jsonl',
+      `${JSON.stringify({ idweb: '26-00101', objet: 'Nettoyage', dateparution: '2017-02-30', datelimitereponse: '2026-09-31T12:00:00+02:00', donnees: JSON.stringify(donnees) })}\n`,
+    );
+    const [item] = await readAll('boamp', file);
+    expect(item.ok).toBe(true);
+    const n = (item as { notice: Notice }).notice;
+    expect(summary(findings(n))).toEqual(['reserved:unspecified:-']);
+    expect([n.publishedAt, n.deadline]).toEqual([null, null]);
   });
 
   it('reads a directory of JSON files in name order, not its sub-directories nor README', async () => {

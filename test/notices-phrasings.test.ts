@@ -5,9 +5,9 @@
 // its 183); boamp-3.jsonl: a third, written the same way (215 of its 219, 199 before the rules were mended
 // for it); boamp-4.jsonl: a hunt for false positives of the third review's new words (« renouvelable 3
 // fois », « formation de recyclage », « chantier propre et nettoyé », « Volume : 300 m3 »…), 195 of its
-// 197, 145 before the mends. The cases left out are judgement calls (ADR 0011). Read by the real BOAMP reader and classified;
-// the expected values travel with each record (`_case`, with `lots` when a case states its lots' values);
-// fields listed in `unchecked` are not compared.
+// 197, 145 before the mends. The cases left out are judgement calls (ADR 0011). Read by the real BOAMP
+// reader and classified; the expected values travel with each record (`_case`, with `lots` when a case
+// states its lots' values); fields listed in `unchecked` are not compared.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyNotice } from '../src/modules/notices/classify.ts';

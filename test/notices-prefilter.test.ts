@@ -17,6 +17,8 @@ const PIECES = [
   'L.2113-12', '2113', '211', '2152', 'décret', 'ordonnance', 'cmp', 'code des marchés publics', 'marchés', 'CO2', 'bio',
   'handicap', 'énergétique', 'émission', 'solidaire', 'égalité', 'circuit', 'exclusivement', 'ouverte', 'uniquement',
   "qu'à", 'destinés', 'a des personnes', 'à des publics', 'en difficulté', 'le', 'de', 'la', 'et', 'ou', 'ni', '’', "'",
+  'HQE', 'FSC', 'fsc-', 'PEFC', 'renouvelable', 'recyclage', 'recyclables', 'gravats', 'Volume :', 'volume:', 'volumes',
+  'respectueux', 'chantier propre', 'chantiers verts', 'faibles émissions', 'nuisances', 'domaine social', 'considérations relatives au',
   '-', '.', ',', ':', '\n', '\u00a0', '  ', 'ÿ', '€', '—', 'ﬁ', '中',
 ];
 

@@ -801,15 +801,14 @@ function hoursHits(ctx: SentenceContext): Hit[] {
       // share; the insertion hours are the share of it (400), when the clause speaks of insertion.
       const near = before.slice(-150);
       const share = rules.SHARE_BASE_BEFORE.exec(near);
+      // "350 heures d'insertion", "1 500 heures de travail réservées à l'insertion" (up to the next number)
+      const forward = after.slice(unit[0].length, unit[0].length + 90).split(/\d/)[0];
       if (share) {
         if (!rules.INSERTION_WORDING.test(text.slice(clause.start, clause.end))) continue;
         value = Math.round((value * parseNumber(share[1], share[2])) / 100);
         hitStart = start - near.length + share.index;
         insertion = true;
-      }
-      // "350 heures d'insertion", "1 500 heures de travail réservées à l'insertion" (up to the next number)
-      const forward = after.slice(unit[0].length, unit[0].length + 90).split(/\d/)[0];
-      if (insertion || rules.INSERTION_WORDING.test(forward)) insertion = true;
+      } else if (rules.INSERTION_WORDING.test(forward)) insertion = true;
       else if (!rules.OTHER_HOURS_KIND.test(after)) {
         // "clause d'insertion : 420 heures", "…insertion représente 5 % des heures, soit 1 200 heures"
         let back = before.slice(-150);
@@ -989,6 +988,25 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
+/**
+ * The notice's families: those of its notice-level findings and of its lots. « unspecified » stays when a
+ * lot's own findings leave it unspecified (lot 1 res-pub-ser, lot 2 res-ws: ess and unspecified), and goes
+ * when it only comes from the notice level and a family is known.
+ */
+function noticeReserved(lots: LotClassification[], findings: Finding[], noticeLevel: Finding[]): ReservedFamily[] {
+  const families = new Set<ReservedFamily>(flagsOf(noticeLevel).reserved);
+  let lotUnspecified = false;
+  for (const lot of lots) {
+    for (const family of lot.reserved) {
+      if (family !== 'unspecified') families.add(family);
+      else if (findings.some((f) => f.lot === lot.lot && f.kind === 'reserved' && f.value === 'unspecified')) lotUnspecified = true;
+    }
+  }
+  if (lotUnspecified) families.add('unspecified');
+  else if (families.size > 1) families.delete('unspecified');
+  return RESERVED_FAMILIES.filter((f) => families.has(f));
+}
+
 /** Classifies a notice: its findings (fields and texts), its flags, and each lot's flags. */
 export function classifyNotice(notice: Notice): Classification {
   const lotNumbers = [...new Set(notice.lots.map((l) => l.number))];
@@ -1039,6 +1057,7 @@ export function classifyNotice(notice: Notice): Classification {
     source: notice.source,
     id: notice.sourceId,
     ...flagsOf(findings),
+    reserved: noticeReserved(lots, findings, noticeLevel),
     insertionHours,
     findings,
     lots,

@@ -769,7 +769,7 @@ export const GROUP_NEEDS = {
   /** PHRASE_RULES of topic social (on the masked sentence). */
   socialPhrases: /insertion|socia|eloigne|difficulte|promotion de l'emploi|facilitat|a des personnes|a des publics|possibilites d'emploi|sous-trait|co-?trait|mise a disposition|confier|recours a|faire appel a/,
   /** PHRASE_RULES of topic environmental (on the masked sentence). */
-  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycl|effet de serre|label|biologique|egalim|dechets|soged|sosed|respectueu|hqe|pefc|fsc|emission|renouvelable|nuisances|chantier|recyclage|gravats|deblais/,
+  environmentalPhrases: /environnement|ecologi|durable|carbon|vert|concep|reemploi|circulaire|biosource|recycl|effet de serre|label|biologique|egalim|dechets|soged|sosed|respectueu|hqe|pefc|fsc|emission|renouvelable|nuisances|chantier|gravats|deblais/,
   /** ARTICLE_CITATION. */
   citations: /2112|2113|2152|3113/,
   /** OLD_ARTICLES. */

@@ -258,7 +258,8 @@ function walkLegacy(node: TreeValue, where: string, lot: string | null, visit: L
     if (LEGACY_SKIPPED.has(loose)) continue;
     const here = childPath(where, key);
     const value = node[key];
-    if (value === null || value === undefined) continue;
+    // An empty element converted to JSON may be null: a marker like MARCHE_RESERVE_OUI is there all the same.
+    if (value === undefined) continue;
     const many = Array.isArray(value);
     const count = many ? value.length : 1;
     for (let index = 0; index < count; index++) {

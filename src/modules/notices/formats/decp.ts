@@ -37,6 +37,7 @@ import { jsonVerifier } from 'stream-json/core/utils/verifier.js';
 import { normalize } from '../../../core/text.ts';
 import { JsonAnomaly, JsonText } from './json-scan.ts';
 import { addCommune, addDepartement, addPostcode, normaliseDepartement } from './places.ts';
+import { calendarDay } from './xml-tree.ts';
 import { emptyPlaces, type AwardHolder, type Finding, type FindingKind, type Notice, type NoticePlaces, type ReadItem } from '../model.ts';
 
 type Json = Record<string, unknown>;
@@ -699,9 +700,7 @@ function isoDate(v: unknown): string | null {
     if (!m) return null;
     [d, mo, y] = [m[1], m[2], m[3]];
   }
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return null;
-  return `${y}-${mo}-${d}`;
+  return calendarDay(y, mo, d);
 }
 
 /** The 8 digits of a CPV code ("45000000-7", "45000000", a number that lost its leading zero). */

@@ -833,10 +833,17 @@ export function isoDay(v: TreeValue | undefined): string | null {
   if (typeof v === 'number' && v > 1e11) return new Date(v).toISOString().slice(0, 10);
   const s = textOf(v);
   if (!s) return null;
-  const iso = /^(\d{4}-\d{2}-\d{2})/.exec(s);
-  if (iso) return iso[1];
+  const iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (iso) return calendarDay(iso[1], iso[2], iso[3]);
   const fr = /^(\d{2})\/(\d{2})\/(\d{4})/.exec(s);
-  return fr ? `${fr[3]}-${fr[2]}-${fr[1]}` : null;
+  return fr ? calendarDay(fr[3], fr[2], fr[1]) : null;
+}
+
+/** "YYYY-MM-DD" when the three numbers make a day of the calendar, else null (not 2017-02-30 nor 2024-13-01). */
+export function calendarDay(year: string, month: string, day: string): string | null {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const same = date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+  return same ? `${year}-${month}-${day}` : null;
 }
 
 /**
@@ -847,7 +854,8 @@ export function isoDeadline(date: TreeValue | undefined, time?: TreeValue | unde
   if (typeof date === 'number' && date > 1e11) return new Date(date).toISOString();
   const s = textOf(date);
   if (!s) return null;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return s;
+  // A whole timestamp is kept as written when its day and time exist (not "2026-09-31T12:00", nor "T25:00").
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return isoDay(s) && /^.{10}T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?$/.test(s) ? s : null;
   const day = isoDay(s);
   if (!day) return null;
   const t = /^(\d{2}:\d{2}(?::\d{2})?)(Z|[+-]\d{2}:\d{2})?$/.exec(textOf(time) ?? '');
