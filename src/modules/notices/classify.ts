@@ -887,9 +887,9 @@ function isCriterionText(path: string): boolean {
 export function textFindings(text: NoticeText): Finding[] {
   const findings: Finding[] = [];
   const criterionText = isCriterionText(text.path);
-  const requirementText = criterionText || rules.EXECUTION_PATH.test(text.path);
   // Every rule needs one of the prefilter's fragments in its sentence: a text, then a sentence, without any gives nothing.
   if (!mayMatch(text.text, criterionText)) return findings;
+  const requirementText = criterionText || rules.EXECUTION_PATH.test(text.path);
   let afterSocialClause = false;
   for (const sentence of splitSentences(text.text)) {
     if (!mayMatch(sentence, criterionText)) {
@@ -967,10 +967,10 @@ function flagsOf(findings: Finding[]): Flags {
   };
 }
 
-/** Distinct positive numbers of hours among the findings. */
 /** The number of an insertion-hours finding ("1 200,5" is written "1200,5" in its value). */
 const hourValue = (f: Finding) => Number(f.value.replace(',', '.'));
 
+/** Distinct positive numbers of hours among the findings. */
 function hoursValues(findings: Finding[]): number[] {
   const values = findings.filter((f) => f.kind === 'insertionHours').map(hourValue);
   return [...new Set(values.filter((v) => Number.isFinite(v) && v > 0))];
